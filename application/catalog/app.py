@@ -1,0 +1,183 @@
+"""Use cases of the catalog context: products and their variants, within one store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from application.context import CommandContext
+from application.platform import CommandResult, Decision, Platform, check_version
+from domain.catalog.aggregates import Product, SkuClaim
+from domain.catalog.errors import ProductNotFoundError, SkuTakenError
+from domain.shared.ids import sku_claim_id
+from domain.stores.aggregates import Store
+from domain.stores.errors import StoreNotFoundError
+
+
+class CatalogService:
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+
+    def get_product(self, store_id: UUID, product_id: UUID) -> Product:
+        product = self.platform.find(Product, product_id)
+        # Another store's product is "not found": never reveal that it exists.
+        if product is None or product.store_id != store_id:
+            raise _product_not_found(product_id)
+        return product
+
+    def create_product(
+        self,
+        ctx: CommandContext,
+        store_id: UUID,
+        *,
+        title: str,
+        description: str = "",
+        tax_category: str = "standard",
+        variants: list[dict[str, Any]],
+        product_id: UUID | None = None,
+    ) -> CommandResult:
+        def decide(at: datetime) -> Decision:
+            store = self._store(store_id)
+            product = Product.create(
+                store_id=store_id,
+                currency=store.currency,
+                title=title,
+                description=description,
+                tax_category=tax_category,
+                variants=variants,
+                at=at,
+                product_id=product_id or uuid4(),
+            )
+            claims = self._claim(store_id, product.id, product.skus, at)
+            return Decision(product, claims, on_conflict=self._sku_race(product.skus))
+
+        return self.platform.execute(ctx.for_store(store_id), "CreateProduct", decide)
+
+    def edit_product(
+        self,
+        ctx: CommandContext,
+        store_id: UUID,
+        product_id: UUID,
+        *,
+        expected_version: int | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        tax_category: str | None = None,
+        variants: list[dict[str, Any]] | None = None,
+    ) -> CommandResult:
+        def decide(at: datetime) -> Decision:
+            store = self._store(store_id)
+            product = self._product(store_id, product_id, expected_version)
+            before = set(product.skus)
+            changes = product.edit(
+                currency=store.currency,
+                at=at,
+                title=title,
+                description=description,
+                tax_category=tax_category,
+                variants=variants,
+            )
+            touched: list[SkuClaim] = []
+            if "variants" in changes:
+                after = set(product.skus)
+                touched += self._claim(store_id, product_id, sorted(after - before), at)
+                touched += self._release(store_id, product_id, sorted(before - after), at)
+            return Decision(product, touched, on_conflict=self._sku_race(product.skus))
+
+        return self.platform.execute(ctx.for_store(store_id), "EditProduct", decide)
+
+    def publish(
+        self, ctx: CommandContext, store_id: UUID, product_id: UUID, **kw: Any
+    ) -> CommandResult:
+        return self._transition(ctx, store_id, product_id, "PublishProduct", Product.publish, **kw)
+
+    def unpublish(
+        self, ctx: CommandContext, store_id: UUID, product_id: UUID, **kw: Any
+    ) -> CommandResult:
+        return self._transition(
+            ctx, store_id, product_id, "UnpublishProduct", Product.unpublish, **kw
+        )
+
+    def archive(
+        self,
+        ctx: CommandContext,
+        store_id: UUID,
+        product_id: UUID,
+        *,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        def decide(at: datetime) -> Decision:
+            product = self._product(store_id, product_id, expected_version)
+            product.archive(at=at)
+            # An archived product frees its SKUs for new products.
+            released = self._release(store_id, product_id, product.skus, at)
+            return Decision(product, released)
+
+        return self.platform.execute(ctx.for_store(store_id), "ArchiveProduct", decide)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _transition(
+        self,
+        ctx: CommandContext,
+        store_id: UUID,
+        product_id: UUID,
+        command: str,
+        method: Callable[..., None],
+        *,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        def decide(at: datetime) -> Decision:
+            product = self._product(store_id, product_id, expected_version)
+            method(product, at=at)
+            return Decision(product)
+
+        return self.platform.execute(ctx.for_store(store_id), command, decide)
+
+    def _store(self, store_id: UUID) -> Store:
+        return self.platform.get(
+            Store,
+            store_id,
+            not_found=lambda: StoreNotFoundError(f"no store {store_id}", store_id=str(store_id)),
+        )
+
+    def _product(self, store_id: UUID, product_id: UUID, expected_version: int | None) -> Product:
+        product = self.get_product(store_id, product_id)
+        check_version(product, expected_version)
+        return product
+
+    def _claim(
+        self, store_id: UUID, product_id: UUID, skus: list[str], at: datetime
+    ) -> list[SkuClaim]:
+        claims: list[SkuClaim] = []
+        for sku in skus:
+            claim = self.platform.find(SkuClaim, sku_claim_id(store_id, sku))
+            if claim is None:
+                claim = SkuClaim.claim_new(store_id=store_id, sku=sku, product_id=product_id, at=at)
+            else:
+                claim.reclaim(product_id=product_id, at=at)
+            claims.append(claim)
+        return claims
+
+    def _release(
+        self, store_id: UUID, product_id: UUID, skus: list[str], at: datetime
+    ) -> list[SkuClaim]:
+        released: list[SkuClaim] = []
+        for sku in skus:
+            claim = self.platform.find(SkuClaim, sku_claim_id(store_id, sku))
+            if claim is not None:
+                claim.release(product_id=product_id, at=at)
+                released.append(claim)
+        return released
+
+    @staticmethod
+    def _sku_race(skus: list[str]) -> Callable[[], SkuTakenError]:
+        return lambda: SkuTakenError(
+            f"one of the SKUs {', '.join(skus)} was just taken by another product", skus=skus
+        )
+
+
+def _product_not_found(product_id: UUID) -> ProductNotFoundError:
+    return ProductNotFoundError(f"no product {product_id}", product_id=str(product_id))

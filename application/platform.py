@@ -1,0 +1,214 @@
+"""The platform's one event log and its one write path.
+
+Every command runs through :meth:`Platform.execute`: it checks the idempotency key, lets the use
+case decide (load aggregates, call them), stamps the command's metadata on every new event, and
+saves all touched aggregates in a single atomic ``save()``. Nothing else writes events, so the
+write strategy, idempotency and metadata live here only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import (
+    IntegrityError,
+    JSONTranscoder,
+    RecordConflictError,
+    Transcoding,
+)
+
+from application.context import CommandContext
+from application.ports import Clock, SystemClock
+from domain.shared.errors import (
+    ConflictError,
+    NotFoundError,
+    OrionError,
+    PreconditionFailedError,
+    ValidationError,
+)
+from domain.shared.idempotency import IdempotencyRecord
+from domain.shared.ids import idempotency_record_id
+from domain.stores.aggregates import Store
+
+A = TypeVar("A", bound=Aggregate)
+META_KEY = "_meta"
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+class OrionApplication(Application):
+    """The platform's single event-sourced application: one recorder, one table, one log."""
+
+    name = "Orion"
+    # Busy, long-lived aggregates load from a snapshot plus a few events.
+    snapshotting_intervals = {Store: 50}  # noqa: RUF012 (library API)
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    def _record(self, processing_event: Any) -> Any:
+        meta = processing_event.saved_kwargs.pop("orion_meta", None)
+        if meta is not None:
+            for event in processing_event.events:
+                # Events are frozen dataclasses; metadata rides in the stored state under _meta
+                # and is ignored by aggregate replay (handlers only take their own parameters).
+                object.__setattr__(event, META_KEY, meta)
+        return super()._record(processing_event)
+
+
+def check_version(aggregate: Aggregate, expected_version: int | None) -> None:
+    """Optimistic concurrency for ``If-Match``: refuse to act on a version the client never saw."""
+    if expected_version is not None and aggregate.version != expected_version:
+        raise PreconditionFailedError(
+            f"If-Match version {expected_version} is stale; the current version is "
+            f"{aggregate.version}",
+            current_version=aggregate.version,
+        )
+
+
+def event_metadata(event: object) -> dict[str, Any]:
+    return dict(vars(event).get(META_KEY) or {})
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    id: UUID
+    version: int
+    position: int
+    replayed: bool = False  # True when an Idempotency-Key matched an earlier command
+
+
+@dataclass
+class Decision:
+    """What a use case decided: the aggregate the command answers for and all it touched."""
+
+    primary: Aggregate
+    touched: Sequence[Aggregate] = ()
+    # Turns a lost race on a deterministic id into the context's own error.
+    on_conflict: Callable[[], OrionError] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+CommitListener = Callable[[str, str, int, int], None]  # (command, outcome, n_events, position)
+
+
+class Platform:
+    def __init__(self, app: OrionApplication, clock: Clock | None = None) -> None:
+        self.app = app
+        self.clock: Clock = clock or SystemClock()
+        self.listeners: list[CommitListener] = []
+
+    # -- reading aggregates ------------------------------------------------------------------
+
+    def find(self, cls: type[A], aggregate_id: UUID, *, version: int | None = None) -> A | None:
+        try:
+            aggregate = self.app.repository.get(aggregate_id, version=version)
+        except AggregateNotFoundError:
+            return None
+        return aggregate if isinstance(aggregate, cls) else None
+
+    def get(
+        self,
+        cls: type[A],
+        aggregate_id: UUID,
+        *,
+        not_found: Callable[[], NotFoundError],
+        expected_version: int | None = None,
+    ) -> A:
+        aggregate = self.find(cls, aggregate_id)
+        if aggregate is None:
+            raise not_found()
+        check_version(aggregate, expected_version)
+        return aggregate
+
+    def head(self) -> int:
+        return self.app.recorder.max_notification_id() or 0
+
+    # -- the one write path -------------------------------------------------------------------
+
+    def execute(
+        self, ctx: CommandContext, command: str, decide: Callable[[datetime], Decision]
+    ) -> CommandResult:
+        record_id = self._idempotency_id(ctx, command)
+        if record_id is not None:
+            earlier = self._replay(ctx, record_id)
+            if earlier is not None:
+                return earlier
+        try:
+            decision = decide(self.clock.now())
+        except OrionError as error:
+            self._tell(command, type(error).__name__, 0, 0)
+            raise
+        aggregates = _unique([decision.primary, *decision.touched])
+        if record_id is not None:
+            aggregates.append(
+                IdempotencyRecord.record(
+                    record_id=record_id,
+                    fingerprint=ctx.request_fingerprint or "",
+                    result_id=decision.primary.id,
+                    result_version=decision.primary.version,
+                    at=self.clock.now(),
+                )
+            )
+        try:
+            recordings = self.app.save(*aggregates, orion_meta=ctx.metadata())
+        except (IntegrityError, RecordConflictError):
+            if record_id is not None:
+                # A concurrent retry with the same key won the race: answer as it did.
+                earlier = self._replay(ctx, record_id)
+                if earlier is not None:
+                    return earlier
+            self._tell(command, "conflict", 0, 0)
+            if decision.on_conflict is not None:
+                raise decision.on_conflict() from None
+            raise ConflictError(
+                "the resource was changed concurrently; reload it and try again"
+            ) from None
+        position = max((r.notification.id for r in recordings), default=self.head())
+        self._tell(command, "ok", len(recordings), position)
+        return CommandResult(decision.primary.id, decision.primary.version, position)
+
+    def _idempotency_id(self, ctx: CommandContext, command: str) -> UUID | None:
+        if not ctx.idempotency_key:
+            return None
+        return idempotency_record_id(f"{ctx.actor}:{command}", ctx.idempotency_key)
+
+    def _replay(self, ctx: CommandContext, record_id: UUID) -> CommandResult | None:
+        record = self.find(IdempotencyRecord, record_id)
+        if record is None:
+            return None
+        if record.fingerprint != (ctx.request_fingerprint or ""):
+            raise ValidationError(
+                "Idempotency-Key",
+                "this key was already used with a different request; use a new key",
+            )
+        # The original position is not kept; the head of the log is at or after it, so a
+        # client that waits for it still reads its own write.
+        return CommandResult(record.result_id, record.result_version, self.head(), replayed=True)
+
+    def _tell(self, command: str, outcome: str, n_events: int, position: int) -> None:
+        for listener in self.listeners:
+            listener(command, outcome, n_events, position)
+
+
+def _unique(aggregates: Sequence[Aggregate]) -> list[Aggregate]:
+    seen: dict[UUID, Aggregate] = {}
+    for aggregate in aggregates:
+        seen.setdefault(aggregate.id, aggregate)
+    return list(seen.values())

@@ -1,0 +1,1 @@
+"""Orion's domain model: aggregates, events, value objects and pure policies. No I/O."""

@@ -1,0 +1,26 @@
+"""Deterministic aggregate ids for natural keys (design: "Identity of aggregates").
+
+Creating a second aggregate with the same natural key then fails as a version conflict in the
+event store itself, with no extra table and no race.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID, uuid5
+
+NS_STORE = UUID("6f1b7a52-2d0c-4c4e-9b1e-6a1c0c9f2b01")
+NS_SKU = UUID("6f1b7a52-2d0c-4c4e-9b1e-6a1c0c9f2b02")
+NS_IDEMPOTENCY = UUID("6f1b7a52-2d0c-4c4e-9b1e-6a1c0c9f2b03")
+
+
+def store_id_for_code(code: str) -> UUID:
+    return uuid5(NS_STORE, code.lower())
+
+
+def sku_claim_id(store_id: UUID, sku: str) -> UUID:
+    # SKUs compare case-insensitively within a store: "TS-1" and "ts-1" are one SKU.
+    return uuid5(NS_SKU, f"{store_id}:{sku.casefold()}")
+
+
+def idempotency_record_id(scope: str, key: str) -> UUID:
+    return uuid5(NS_IDEMPOTENCY, f"{scope}:{key}")

@@ -1,0 +1,48 @@
+"""Money: integer minor units plus an ISO 4217 currency. Never floats."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from babel.numbers import get_currency_precision, list_currencies
+
+from domain.shared.errors import ValidationError
+
+MAX_AMOUNT = 10**12  # a trillion minor units: far above any real price, well inside BIGINT
+
+
+@lru_cache(maxsize=1)
+def iso_currencies() -> frozenset[str]:
+    return frozenset(c for c in list_currencies() if len(c) == 3 and c.isalpha() and c.isupper())
+
+
+def check_currency(currency: object, field: str = "currency") -> str:
+    if not isinstance(currency, str) or currency not in iso_currencies():
+        raise ValidationError(field, f"{currency!r} is not an ISO 4217 currency code")
+    return currency
+
+
+def minor_unit_digits(currency: str) -> int:
+    """How many decimals the currency's minor unit has (EUR 2, JPY 0, KWD 3)."""
+    return int(get_currency_precision(currency))
+
+
+@dataclass(frozen=True)
+class Money:
+    amount: int
+    currency: str
+
+    @classmethod
+    def of(cls, amount: object, currency: object, field: str = "price") -> Money:
+        # bool is an int subclass: reject it explicitly, as we reject floats.
+        if not isinstance(amount, int) or isinstance(amount, bool):
+            raise ValidationError(f"{field}.amount", "must be an integer number of minor units")
+        if amount < 0:
+            raise ValidationError(f"{field}.amount", "must not be negative")
+        if amount > MAX_AMOUNT:
+            raise ValidationError(f"{field}.amount", f"must be at most {MAX_AMOUNT}")
+        return cls(amount, check_currency(currency, f"{field}.currency"))
+
+    def as_dict(self) -> dict[str, object]:
+        return {"amount": self.amount, "currency": self.currency}

@@ -1,0 +1,109 @@
+"""The FastAPI application: routers, error mapping, correlation ids and metrics."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+from uuid import uuid4
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from interfaces.api.admin.routes import router as projections_router
+from interfaces.api.audit.routes import router as audit_router
+from interfaces.api.catalog.routes import router as catalog_router
+from interfaces.api.catalog.routes import shop as shop_router
+from interfaces.api.errors import install_error_handlers
+from interfaces.api.stores.routes import router as stores_router
+from interfaces.bootstrap import Orion
+from interfaces.metrics import Metrics
+
+log = logging.getLogger("orion.api")
+CORRELATION_HEADER = "X-Correlation-Id"
+
+
+def create_app(orion: Orion, *, run_projections: bool | None = None) -> FastAPI:
+    """Build the API over a bootstrapped ``Orion``. With ``run_projections`` (the embedded
+    default), the projection engine follows the log on a thread of this process."""
+    in_process = (
+        orion.settings.run_projections_in_process if run_projections is None else run_projections
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if in_process:
+            orion.projections.start()
+        try:
+            yield
+        finally:
+            orion.projections.stop()
+
+    app = FastAPI(
+        title="Orion",
+        version="0.1.0",
+        description="Multi-tenant, event-sourced commerce platform.",
+        lifespan=lifespan,
+    )
+    app.state.orion = orion
+    metrics = Metrics()
+    app.state.metrics = metrics
+    orion.platform.listeners.append(metrics.on_commit)
+    metrics.watch_projections(
+        lambda: [orion.projections.status(n) for n in orion.projections.projections]
+    )
+    install_error_handlers(app)
+
+    @app.middleware("http")
+    async def correlate_and_measure(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        correlation_id = request.headers.get(CORRELATION_HEADER, "")[:64] or uuid4().hex
+        request.state.correlation_id = correlation_id
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        template = getattr(route, "path", "unmatched")
+        metrics.requests.labels(request.method, template, str(response.status_code)).inc()
+        metrics.latency.labels(request.method, template).observe(time.perf_counter() - started)
+        response.headers[CORRELATION_HEADER] = correlation_id
+        return response
+
+    for router in (stores_router, catalog_router, shop_router, audit_router, projections_router):
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["ops"])
+    def readyz() -> Any:
+        checks: dict[str, Any] = {}
+        try:
+            head = orion.platform.head()
+            checks["event_store"] = "ok"
+            with orion.read.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            checks["read_models"] = "ok"
+        except Exception as error:  # readiness reports, it does not fail
+            log.warning("readiness check failed: %s", error)
+            return JSONResponse({"status": "unavailable", "error": str(error)}, status_code=503)
+        failed = [
+            n
+            for n in orion.projections.projections
+            if orion.projections.status(n).state == "failed"
+        ]
+        checks["head"] = head
+        checks["failed_projections"] = failed
+        status = 200 if not failed else 503
+        return JSONResponse({"status": "ok" if not failed else "degraded", **checks}, status)
+
+    @app.get("/metrics", tags=["ops"], include_in_schema=False)
+    def metrics_endpoint() -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return app

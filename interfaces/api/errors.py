@@ -1,0 +1,98 @@
+"""One place that turns errors into RFC 9457 ``application/problem+json`` answers."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from domain.shared.errors import (
+    ConflictError,
+    NotFoundError,
+    OrionError,
+    PermissionDeniedError,
+    PreconditionFailedError,
+    ValidationError,
+)
+from projections.errors import ReadModelNotReadyError
+
+log = logging.getLogger("orion.api")
+TYPE_BASE = "https://orion.dev/problems/"
+PROBLEM = "application/problem+json"
+
+
+class AuthenticationError(OrionError):
+    code = "unauthenticated"
+
+
+STATUS_BY_ERROR: list[tuple[type[OrionError], int, str]] = [
+    (ValidationError, 422, "Invalid input"),
+    (NotFoundError, 404, "Not found"),
+    (PreconditionFailedError, 412, "Precondition failed"),
+    (ConflictError, 409, "Conflict"),
+    (PermissionDeniedError, 403, "Forbidden"),
+    (AuthenticationError, 401, "Authentication required"),
+    (ReadModelNotReadyError, 503, "Read model not ready"),
+]
+
+
+def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> JSONResponse:
+    body = {"type": TYPE_BASE + code, "title": title, "status": status, "detail": detail}
+    body.update({k: v for k, v in extra.items() if v is not None})
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    parts: list[str] = []
+    for item in loc[1:] if loc and loc[0] in ("body", "query", "path", "header") else loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        else:
+            parts.append(("." if parts else "") + str(item))
+    return "".join(parts) or str(loc[0] if loc else "body")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(OrionError)
+    async def _orion(_: Request, error: OrionError) -> JSONResponse:
+        for cls, status, title in STATUS_BY_ERROR:
+            if isinstance(error, cls):
+                fields = {k: v for k, v in error.fields.items() if k != "field"}
+                errors = (
+                    [{"field": error.field, "message": error.detail}]
+                    if isinstance(error, ValidationError)
+                    else None
+                )
+                return problem(status, error.code, title, error.detail, errors=errors, **fields)
+        log.error("unmapped domain error %r", error)
+        return problem(500, "internal", "Internal error", "an unexpected error occurred")
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, error: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": _field_path(tuple(e.get("loc", ()))), "message": e.get("msg", "invalid")}
+            for e in error.errors()
+        ]
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        return problem(422, "invalid_input", "Invalid input", detail, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, error: StarletteHTTPException) -> JSONResponse:
+        codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated"}
+        return problem(
+            error.status_code,
+            codes.get(error.status_code, f"http_{error.status_code}"),
+            str(error.detail),
+            str(error.detail),
+        )
+
+    @app.exception_handler(Exception)
+    async def _bug(_: Request, error: Exception) -> JSONResponse:
+        # A 5xx is always a bug: log it with its traceback, never leak internals to the client.
+        log.exception("unhandled error", exc_info=error)
+        return problem(500, "internal", "Internal error", "an unexpected error occurred")

@@ -1,0 +1,42 @@
+"""The one Settings object (environment variables prefixed ``ORION_``)."""
+
+from __future__ import annotations
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ORION_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///./var/orion.db"
+    # Read models live in the event database unless an operator points them elsewhere.
+    read_database_url: str | None = None
+    redis_url: str | None = None
+    admin_token: str | None = None
+    # Run the projection engine inside the API process (the embedded default does).
+    projections_in_process: bool | None = None
+    # How long a query waits for ``min_position`` before answering from what it has.
+    consistency_timeout_seconds: float = 2.0
+    log_level: str = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_backend(cls, url: str) -> str:
+        if not url.startswith(("sqlite:///", "postgresql://", "postgres://")):
+            raise ValueError("ORION_DATABASE_URL must start with sqlite:/// or postgresql://")
+        return url
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def read_url(self) -> str:
+        return self.read_database_url or self.database_url
+
+    @property
+    def run_projections_in_process(self) -> bool:
+        if self.projections_in_process is not None:
+            return self.projections_in_process
+        return self.is_sqlite

@@ -1,0 +1,63 @@
+"""The audit log: every event of every aggregate, with who did it and in which request."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import MetaData, Table
+
+from domain.stores.aggregates import Store
+from projections.audit.tables import define_tables
+from projections.engine import EventEnvelope, Projection
+from projections.writer import Writer
+
+_ENVELOPE_KEYS = {"originator_id", "originator_version", "timestamp", "originator_topic", "_meta"}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def event_data(event: Any) -> dict[str, Any]:
+    """The event's own attributes, without the envelope every event has."""
+    return {k: _plain(v) for k, v in vars(event).items() if k not in _ENVELOPE_KEYS}
+
+
+class AuditProjection(Projection):
+    name = "audit_log"
+    topics = ()  # every event
+
+    def define_tables(self, metadata: MetaData, suffix: str) -> dict[str, Table]:
+        return define_tables(metadata, suffix)
+
+    def handle(self, envelope: EventEnvelope, w: Writer) -> None:
+        e = envelope.event
+        aggregate_type, _, event_type = envelope.event_type.rpartition(".")
+        store_id = envelope.meta.get("store_id")
+        if store_id is None and isinstance(e, Store.Event):
+            store_id = e.originator_id  # a store's own events belong to it
+        w.insert(
+            "events",
+            {
+                "position": envelope.position,
+                "aggregate_id": e.originator_id,
+                "aggregate_type": aggregate_type or event_type,
+                "version": e.originator_version,
+                "event_type": envelope.event_type,
+                "store_id": UUID(str(store_id)) if store_id else None,
+                "actor": envelope.meta.get("actor"),
+                "correlation_id": envelope.meta.get("correlation_id"),
+                "idempotency_key": envelope.meta.get("idempotency_key"),
+                "occurred_at": e.timestamp,
+                "data": event_data(e),
+            },
+        )

@@ -1,0 +1,44 @@
+"""SQLAlchemy engines for the read models (PostgreSQL or the embedded SQLite file)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Accept the plain ``postgresql://`` URLs operators write; use the psycopg 3 driver."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def make_engine(url: str, *, writer: bool = False, pool_size: int = 10) -> Engine:
+    """An engine for queries, or (``writer``) for a projection runner.
+
+    On SQLite the writer takes the write lock when its transaction begins (BEGIN IMMEDIATE), so a
+    batch never fails half-way on a lock upgrade; readers keep WAL's concurrent reads.
+    """
+    url = sqlalchemy_url(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=pool_size
+        )
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+
+        return engine
+    return create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)

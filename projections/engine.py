@@ -1,0 +1,577 @@
+"""The projection engine: feeds read models from the event log, exactly once, in batches.
+
+Each projection's rows and its tracking position are committed in one transaction, guarded by the
+position it started from (``UPDATE … WHERE position = :expected``): a crash loses nothing and
+repeats nothing, and two runners of one projection can never both apply a batch.
+
+Rebuild writes a fresh generation of the projection's tables (``<table>_g<N>``) from position 0
+while the live generation keeps serving queries and following the log; when the new generation
+has caught up, one transaction swaps it in, and the old tables are dropped after a grace period.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    select,
+    update,
+)
+from sqlalchemy.exc import OperationalError
+
+from projections.writer import Writer
+
+log = logging.getLogger("orion.projections")
+
+RUNNING, REBUILDING, FAILED = "running", "rebuilding", "failed"
+RETIRED_GRACE_SECONDS = 10.0
+FAILED_RETRY_SECONDS = 30.0
+
+state_metadata = MetaData()
+state_table = Table(
+    "orion_projections",
+    state_metadata,
+    Column("name", String(64), primary_key=True),
+    Column("generation", Integer, nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("error", Text),
+    Column("error_position", BigInteger),
+    Column("error_topic", String(255)),
+    Column("failed_at", DateTime(timezone=True)),
+    Column("rebuild_generation", Integer),
+    Column("rebuild_position", BigInteger),
+    Column("rebuild_started_at", DateTime(timezone=True)),
+    Column("retired_generation", Integer),
+    Column("retired_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True)),
+)
+
+
+@dataclass(frozen=True)
+class EventEnvelope:
+    """A decoded event with where it stands in the log and the metadata of its command."""
+
+    position: int
+    topic: str
+    event: Any
+    meta: dict[str, Any]
+
+    @property
+    def event_type(self) -> str:
+        return self.topic.split(":", 1)[-1]
+
+
+def topic(cls: type) -> str:
+    """The topic the event store records for an event class."""
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+class Projection:
+    """A read model: a name, the topics it handles, its tables, and a handler per event."""
+
+    name: str = ""
+    # Event topics this projection reads; empty means every event (the audit log).
+    topics: tuple[str, ...] = ()
+
+    def define_tables(self, metadata: MetaData, suffix: str) -> dict[str, Table]:
+        raise NotImplementedError
+
+    def create_extras(self, conn: Connection, tables: dict[str, Table], suffix: str) -> None:
+        """Dialect-specific objects beside the tables (full-text indexes, triggers)."""
+
+    def drop_extras(self, conn: Connection, suffix: str) -> None:
+        """Drop what ``create_extras`` made."""
+
+    def handle(self, envelope: EventEnvelope, w: Writer) -> None:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class ProjectionStatus:
+    name: str
+    state: str
+    position: int
+    head: int
+    lag_events: int
+    lag_seconds: float
+    generation: int
+    error: str | None
+    error_position: int | None
+    error_topic: str | None
+    rebuild_position: int | None
+
+
+class TableRegistry:
+    """Table objects per (projection, generation), and the live generation as queries see it."""
+
+    def __init__(self, engine: Engine, projections: Sequence[Projection], ttl: float = 1.0):
+        self.engine = engine
+        self.projections = {p.name: p for p in projections}
+        self.ttl = ttl
+        self._tables: dict[tuple[str, int], dict[str, Table]] = {}
+        self._live: dict[str, tuple[int, float]] = {}
+        self._lock = threading.Lock()
+
+    def tables(self, name: str, generation: int) -> dict[str, Table]:
+        key = (name, generation)
+        with self._lock:
+            if key not in self._tables:
+                self._tables[key] = self.projections[name].define_tables(
+                    MetaData(), f"_g{generation}"
+                )
+            return self._tables[key]
+
+    def live(self, name: str) -> dict[str, Table]:
+        """The tables queries should read now (generation cached for ``ttl`` seconds)."""
+        now = time.monotonic()
+        cached = self._live.get(name)
+        if cached is None or now - cached[1] > self.ttl:
+            with self.engine.connect() as conn:
+                generation = conn.execute(
+                    select(state_table.c.generation).where(state_table.c.name == name)
+                ).scalar()
+            if generation is None:
+                from projections.errors import ReadModelNotReadyError
+
+                raise ReadModelNotReadyError(name)
+            self.set_live(name, generation)
+            cached = (generation, now)
+        return self.tables(name, cached[0])
+
+    def set_live(self, name: str, generation: int) -> None:
+        self._live[name] = (generation, time.monotonic())
+
+
+class ProjectionEngine:
+    def __init__(
+        self,
+        *,
+        recorder: ApplicationRecorder,
+        mapper: Mapper[Any],
+        engine: Engine,
+        projections: Sequence[Projection],
+        registry: TableRegistry | None = None,
+        batch_size: int = 1000,
+        poll_interval: float = 0.2,
+        on_batch: Callable[[str, int, int], None] | None = None,
+    ) -> None:
+        self.recorder = recorder
+        self.mapper = mapper
+        self.engine = engine
+        self.projections = {p.name: p for p in projections}
+        self.registry = registry or TableRegistry(engine, projections)
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.on_batch = on_batch
+        self._wakeup = threading.Event()
+        self._stopping = threading.Event()
+        self._progress = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._retry_at: dict[str, float] = {}
+
+    # -- set-up --------------------------------------------------------------------------------
+
+    def setup(self) -> None:
+        """Create the state table and, for a projection seen the first time, its tables."""
+        state_metadata.create_all(self.engine, checkfirst=True)
+        for name in self.projections:
+            with self.engine.begin() as conn:
+                row = self._state(conn, name)
+                if row is None:
+                    self._create_generation(conn, name, 1)
+                    conn.execute(
+                        state_table.insert().values(
+                            name=name,
+                            generation=1,
+                            position=0,
+                            state=RUNNING,
+                            updated_at=_now(),
+                        )
+                    )
+                else:
+                    self.registry.set_live(name, row.generation)
+
+    # -- running -------------------------------------------------------------------------------
+
+    def run_once(self, names: Iterable[str] | None = None) -> int:
+        """One step of each projection: a live batch, then a rebuild batch. Events applied."""
+        applied = 0
+        for name in list(names or self.projections):
+            try:
+                applied += self._step(name)
+            except OperationalError as error:
+                # A lost connection or a lock timeout: nothing was committed; try again later.
+                log.warning("projection %s: database error, will retry: %s", name, error)
+        return applied
+
+    def run_until_caught_up(self, names: Iterable[str] | None = None, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        selected = list(names or self.projections)
+        while time.monotonic() < deadline:
+            self.run_once(selected)
+            statuses = [self.status(n) for n in selected]
+            if all(
+                s.state == FAILED or (s.position >= s.head and s.state != REBUILDING)
+                for s in statuses
+            ):
+                return
+        raise TimeoutError(f"projections {selected} did not catch up in {timeout}s")
+
+    def start(self) -> None:
+        """Follow the log on a background thread (the embedded default runs it in-process)."""
+        if self._thread is not None:
+            return
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._loop, name="orion-projections", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wakeup.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def wake(self, *_: Any) -> None:
+        """Called after a commit in this process, or on a NOTIFY: new events to read."""
+        self._wakeup.set()
+
+    def run_forever(self) -> None:
+        self._loop()
+
+    def _loop(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                applied = self.run_once()
+            except Exception:  # a bug in the engine itself: log it and keep following
+                log.exception("projection engine step failed")
+                applied = 0
+            if applied == 0:
+                # Poll as well as waiting for a wake-up, so a lost notification cannot stall us.
+                self._wakeup.wait(self.poll_interval)
+                self._wakeup.clear()
+
+    # -- read-your-writes ----------------------------------------------------------------------
+
+    def wait_for(self, names: Sequence[str], position: int, timeout: float) -> bool:
+        """Wait until every named projection has applied ``position`` (in this process)."""
+        deadline = time.monotonic() + timeout
+        with self._progress:
+            while True:
+                if all(self._position(n) >= position for n in names):
+                    return True
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._progress.wait(min(remaining, 0.05))
+
+    def _position(self, name: str) -> int:
+        with self.engine.connect() as conn:
+            row = self._state(conn, name)
+        if row is None or row.state == FAILED:
+            # A failed projection will not catch up by waiting; answer from what it has.
+            return 1 << 62 if row is not None else 0
+        return int(row.position)
+
+    # -- status and control --------------------------------------------------------------------
+
+    def status(self, name: str) -> ProjectionStatus:
+        return projection_status(self.engine, self.recorder, self.mapper, name)
+
+    def request_rebuild(self, name: str) -> int:
+        return request_rebuild(self.engine, name)
+
+    def resume(self, name: str) -> None:
+        self._retry_at.pop(name, None)
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(state_table)
+                .where(state_table.c.name == name, state_table.c.state == FAILED)
+                .values(state=RUNNING, updated_at=_now())
+            )
+        self.wake()
+
+    # -- one step ------------------------------------------------------------------------------
+
+    def _step(self, name: str) -> int:
+        with self.engine.connect() as conn:
+            row = self._state(conn, name)
+        if row is None:
+            return 0
+        self._drop_retired(row)
+        if row.state == FAILED:
+            if time.monotonic() < self._retry_at.get(name, 0):
+                return 0
+            log.info("projection %s: retrying after failure at %s", name, row.error_position)
+        applied = self._advance(name, row.generation, int(row.position), live=True)
+        if row.rebuild_generation is not None:
+            applied += self._advance_rebuild(row)
+        return applied
+
+    def _advance(self, name: str, generation: int, position: int, *, live: bool) -> int:
+        """Apply the next batch to one generation. Returns the number of events read."""
+        projection = self.projections[name]
+        head = self.recorder.max_notification_id() or 0
+        if position >= head:
+            return 0
+        notifications = self.recorder.select_notifications(
+            position + 1, self.batch_size, stop=head, topics=projection.topics
+        )
+        # With a topic filter, a short batch means nothing else up to the head concerns us.
+        new_position = notifications[-1].id if len(notifications) == self.batch_size else head
+        column = "position" if live else "rebuild_position"
+        try:
+            self._apply(name, generation, notifications, column, position, new_position)
+        except _LostRace:
+            return 0
+        except Exception as error:
+            self._fail_precisely(name, generation, notifications, column, position, error)
+            return 0
+        if live:
+            self._notify_progress(name, new_position, len(notifications))
+        return max(len(notifications), 1)
+
+    def _advance_rebuild(self, row: Any) -> int:
+        name, generation = row.name, row.rebuild_generation
+        position = int(row.rebuild_position or 0)
+        with self.engine.begin() as conn:
+            self._create_generation(conn, name, generation)
+        applied = self._advance(name, generation, position, live=False)
+        if applied:
+            return applied
+        # Caught up with the head: swap the new generation in, in one transaction.
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(state_table)
+                .where(
+                    state_table.c.name == name,
+                    state_table.c.rebuild_generation == generation,
+                    state_table.c.rebuild_position == position,
+                )
+                .values(
+                    generation=generation,
+                    position=position,
+                    state=RUNNING,
+                    error=None,
+                    error_position=None,
+                    error_topic=None,
+                    rebuild_generation=None,
+                    rebuild_position=None,
+                    rebuild_started_at=None,
+                    retired_generation=row.generation,
+                    retired_at=_now(),
+                    updated_at=_now(),
+                )
+            )
+        if result.rowcount == 1:
+            self.registry.set_live(name, generation)
+            log.info("projection %s: rebuilt generation %s swapped in", name, generation)
+            self._notify_progress(name, position, 0)
+        return 0
+
+    def _apply(
+        self,
+        name: str,
+        generation: int,
+        notifications: Sequence[Notification],
+        column: str,
+        expected: int,
+        new_position: int,
+    ) -> None:
+        projection = self.projections[name]
+        tables = self.registry.tables(name, generation)
+        with self.engine.begin() as conn:
+            writer = Writer(conn, tables)
+            for notification in notifications:
+                projection.handle(self._envelope(notification), writer)
+            writer.flush()
+            values: dict[str, Any] = {column: new_position, "updated_at": _now()}
+            if column == "position":
+                values.update(state=RUNNING, error=None, error_position=None, error_topic=None)
+            result = conn.execute(
+                update(state_table)
+                .where(state_table.c.name == name, state_table.c[column] == expected)
+                .values(**values)
+            )
+            if result.rowcount != 1:
+                raise _LostRace  # another runner applied this batch: roll ours back
+        if self.on_batch is not None:
+            self.on_batch(name, new_position, len(notifications))
+
+    def _fail_precisely(
+        self,
+        name: str,
+        generation: int,
+        notifications: Sequence[Notification],
+        column: str,
+        position: int,
+        error: Exception,
+    ) -> None:
+        """Apply the events before the failing one, then stop this projection, saying why."""
+        for notification in notifications:
+            try:
+                self._apply(name, generation, [notification], column, position, notification.id)
+            except _LostRace:
+                return
+            except Exception as failing:
+                error = failing
+                break
+            position = notification.id
+        else:
+            notification = None  # type: ignore[assignment]
+        detail = "".join(traceback.format_exception_only(type(error), error)).strip()
+        log.error(
+            "projection %s stopped at event %s (%s): %s",
+            name,
+            notification.id if notification else None,
+            notification.topic if notification else None,
+            detail,
+        )
+        self._retry_at[name] = time.monotonic() + FAILED_RETRY_SECONDS
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(state_table)
+                .where(state_table.c.name == name)
+                .values(
+                    state=FAILED,
+                    error=detail[:2000],
+                    error_position=notification.id if notification else None,
+                    error_topic=notification.topic if notification else None,
+                    failed_at=_now(),
+                    updated_at=_now(),
+                )
+            )
+        self._notify_progress(name, position, 0)
+
+    def _envelope(self, notification: Notification) -> EventEnvelope:
+        event = self.mapper.to_domain_event(notification)
+        meta = dict(vars(event).get("_meta") or {})
+        return EventEnvelope(notification.id, notification.topic, event, meta)
+
+    def _notify_progress(self, name: str, position: int, count: int) -> None:
+        with self._progress:
+            self._progress.notify_all()
+
+    # -- generations ---------------------------------------------------------------------------
+
+    def _create_generation(self, conn: Connection, name: str, generation: int) -> None:
+        tables = self.registry.tables(name, generation)
+        metadata = next(iter(tables.values())).metadata
+        metadata.create_all(conn, checkfirst=True)
+        self.projections[name].create_extras(conn, tables, f"_g{generation}")
+
+    def _drop_generation(self, conn: Connection, name: str, generation: int) -> None:
+        tables = self.registry.tables(name, generation)
+        self.projections[name].drop_extras(conn, f"_g{generation}")
+        next(iter(tables.values())).metadata.drop_all(conn, checkfirst=True)
+
+    def _drop_retired(self, row: Any) -> None:
+        if row.retired_generation is None or row.retired_at is None:
+            return
+        retired_at = _aware(row.retired_at)
+        if (_now() - retired_at).total_seconds() < RETIRED_GRACE_SECONDS:
+            return
+        with self.engine.begin() as conn:
+            claimed = conn.execute(
+                update(state_table)
+                .where(
+                    state_table.c.name == row.name,
+                    state_table.c.retired_generation == row.retired_generation,
+                )
+                .values(retired_generation=None, retired_at=None)
+            ).rowcount
+            if claimed == 1:
+                self._drop_generation(conn, row.name, row.retired_generation)
+
+    @staticmethod
+    def _state(conn: Connection, name: str) -> Any:
+        return conn.execute(select(state_table).where(state_table.c.name == name)).first()
+
+
+class _LostRace(Exception):
+    """Another runner moved the position first; our transaction is rolled back."""
+
+
+def request_rebuild(engine: Engine, name: str) -> int:
+    """Ask for a rebuild into a fresh generation; returns that generation's number."""
+    with engine.begin() as conn:
+        row = conn.execute(select(state_table).where(state_table.c.name == name)).first()
+        if row is None:
+            from projections.errors import ReadModelNotReadyError
+
+            raise ReadModelNotReadyError(name)
+        if row.rebuild_generation is not None:
+            return int(row.rebuild_generation)
+        generation = max(row.generation, row.retired_generation or 0) + 1
+        conn.execute(
+            update(state_table)
+            .where(state_table.c.name == name)
+            .values(
+                rebuild_generation=generation,
+                rebuild_position=0,
+                rebuild_started_at=_now(),
+                updated_at=_now(),
+            )
+        )
+        return generation
+
+
+def projection_status(
+    engine: Engine, recorder: ApplicationRecorder, mapper: Mapper[Any], name: str
+) -> ProjectionStatus:
+    with engine.connect() as conn:
+        row = conn.execute(select(state_table).where(state_table.c.name == name)).first()
+    head = recorder.max_notification_id() or 0
+    if row is None:
+        return ProjectionStatus(name, "new", 0, head, head, 0.0, 0, None, None, None, None)
+    position = int(row.position)
+    lag_seconds = 0.0
+    if position < head:
+        pending = recorder.select_notifications(position + 1, 1)
+        if pending:
+            oldest = mapper.to_domain_event(pending[0])
+            lag_seconds = max(0.0, (_now() - oldest.timestamp).total_seconds())
+    state = row.state
+    if state == RUNNING and row.rebuild_generation is not None:
+        state = REBUILDING
+    return ProjectionStatus(
+        name=name,
+        state=state,
+        position=position,
+        head=head,
+        lag_events=max(0, head - position),
+        lag_seconds=round(lag_seconds, 3),
+        generation=int(row.generation),
+        error=row.error,
+        error_position=row.error_position,
+        error_topic=row.error_topic,
+        rebuild_position=row.rebuild_position,
+    )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything we write is UTC.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

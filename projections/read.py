@@ -1,0 +1,78 @@
+"""What query functions get: a read-only engine and the live generation of each read model."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, Table, select
+
+from domain.shared.errors import ValidationError
+from projections.engine import FAILED, TableRegistry, state_table
+
+
+@dataclass
+class ReadModels:
+    engine: Engine
+    registry: TableRegistry
+
+    def tables(self, projection: str) -> dict[str, Table]:
+        return self.registry.live(projection)
+
+    def wait_for(self, names: Sequence[str], position: int, timeout: float) -> bool:
+        """Poll the tracking rows until each projection has applied ``position``.
+
+        Works whichever process runs the projections; a failed projection does not hold the
+        reader (it answers from what it has).
+        """
+        deadline = time.monotonic() + timeout
+        delay = 0.002
+        while True:
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    select(state_table.c.position, state_table.c.state).where(
+                        state_table.c.name.in_(names)
+                    )
+                ).all()
+            if len(rows) == len(set(names)) and all(
+                r.position >= position or r.state == FAILED for r in rows
+            ):
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(delay)
+            delay = min(delay * 2, 0.02)
+
+
+def encode_cursor(values: list[Any]) -> str:
+    raw = json.dumps(values, separators=(",", ":"), default=str).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, size: int, types: Sequence[Callable[[Any], Any]]) -> list[Any]:
+    """Decode a cursor made by ``encode_cursor``; anything else is a 422 naming ``cursor``."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(values, list) or len(values) != size:
+            raise ValueError(cursor)
+        return [convert(v) for convert, v in zip(types, values, strict=True)]
+    except (ValueError, TypeError, AttributeError):
+        raise ValidationError("cursor", "is not a cursor this API returned") from None
+
+
+def parse_dt(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything we store is UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
