@@ -1,0 +1,211 @@
+"""The ``orion`` command line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import signal
+import sys
+import threading
+import time
+from dataclasses import asdict
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+import typer
+
+from application.audit import AuditService
+from interfaces.bootstrap import Orion, bootstrap
+from interfaces.settings import Settings
+
+cli = typer.Typer(help="Orion: event-sourced, multi-tenant commerce.", no_args_is_help=True)
+projections_cli = typer.Typer(help="Read models: status, run, rebuild.", no_args_is_help=True)
+events_cli = typer.Typer(help="The event log: tail it, show an aggregate.", no_args_is_help=True)
+demo_cli = typer.Typer(help="Demo data.", no_args_is_help=True)
+cli.add_typer(projections_cli, name="projections")
+cli.add_typer(events_cli, name="events")
+cli.add_typer(demo_cli, name="demo")
+
+
+def _orion(settings: Settings | None = None) -> Orion:
+    settings = settings or Settings()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    return bootstrap(settings)
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    demo: Annotated[bool, typer.Option("--demo", help="Load demo data first.")] = False,
+) -> None:
+    """Serve the API (and, on the embedded SQLite default, the projection engine)."""
+    import uvicorn
+
+    from interfaces.api.app import create_app
+    from interfaces.demo import load_demo
+
+    settings = Settings()
+    generated = settings.admin_token is None
+    if generated:
+        settings.admin_token = secrets.token_urlsafe(32)
+    orion = _orion(settings)
+    if demo:
+        made = load_demo(orion)
+        typer.echo(f"demo data: {made['stores']} stores, {made['products']} products loaded")
+    base = f"http://{host}:{port}"
+    typer.echo(
+        "\nOrion is starting\n"
+        f"  database       {settings.database_url}\n"
+        f"  admin token    {settings.admin_token}"
+        f"{'  (generated; set ORION_ADMIN_TOKEN to choose one)' if generated else ''}\n"
+        f"  API docs       {base}/docs\n"
+        f"  demo search    {base}/api/v1/shop/acme/products?q=wool\n"
+        f"  try            curl -H 'Authorization: Bearer {settings.admin_token}' "
+        f"{base}/api/v1/admin/stores\n"
+    )
+    uvicorn.run(create_app(orion), host=host, port=port, log_level="info")
+
+
+@projections_cli.command("status")
+def projections_status() -> None:
+    """Position, lag and state of every projection."""
+    orion = _orion()
+    for name in orion.projections.projections:
+        s = orion.projections.status(name)
+        line = (
+            f"{s.name:<18} {s.state:<10} position {s.position:>8} / head {s.head:<8} "
+            f"lag {s.lag_events} events, {s.lag_seconds}s"
+        )
+        if s.error:
+            line += f"\n    failed at {s.error_position} ({s.error_topic}): {s.error}"
+        typer.echo(line)
+
+
+@projections_cli.command("run")
+def projections_run(
+    once: Annotated[bool, typer.Option("--once", help="Catch up, then exit.")] = False,
+) -> None:
+    """Follow the log and keep every read model up to date (PostgreSQL: its own process)."""
+    orion = _orion()
+    if once:
+        orion.projections.run_until_caught_up(timeout=3600)
+        typer.echo("caught up")
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: (stop.set(), orion.projections.stop()))
+    if not orion.settings.is_sqlite:
+        from interfaces.listen import listen_in_background
+
+        recorder: Any = orion.app.recorder
+        listen_in_background(
+            _pg_conninfo(orion.settings.database_url),
+            recorder.channel_name,
+            orion.projections.wake,
+            stop,
+        )
+    typer.echo("following the event log; Ctrl-C to stop")
+    try:
+        orion.projections.run_forever()
+    except KeyboardInterrupt:
+        stop.set()
+
+
+def _pg_conninfo(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+@projections_cli.command("rebuild")
+def projections_rebuild(
+    name: str,
+    wait: Annotated[bool, typer.Option(help="Run the rebuild here until it is swapped in.")] = True,
+) -> None:
+    """Rebuild NAME from position 0 into fresh tables; queries keep using the old ones."""
+    orion = _orion()
+    if name not in orion.projections.projections:
+        typer.echo(f"no projection {name!r}; known: {', '.join(orion.projections.projections)}")
+        raise typer.Exit(2)
+    generation = orion.projections.request_rebuild(name)
+    typer.echo(f"rebuilding {name} into generation {generation}")
+    if not wait:
+        return
+    started = time.monotonic()
+    while orion.projections.status(name).state == "rebuilding":
+        orion.projections.run_once([name])
+    typer.echo(f"{name}: generation {generation} live after {time.monotonic() - started:.1f}s")
+
+
+@events_cli.command("tail")
+def events_tail(
+    follow: Annotated[bool, typer.Option("--follow/--no-follow", "-f")] = True,
+    last: Annotated[int, typer.Option(help="Start this many events before the head.")] = 10,
+) -> None:
+    """Print events as they are appended (one JSON line each)."""
+    orion = _orion()
+    recorder = orion.app.recorder
+    position = max(0, (recorder.max_notification_id() or 0) - last)
+    while True:
+        batch = recorder.select_notifications(position + 1, 500)
+        for n in batch:
+            event = orion.app.mapper.to_domain_event(n)
+            typer.echo(json.dumps(_event_line(n.id, n.topic, event), default=str))
+            position = n.id
+        if not batch:
+            if not follow:
+                return
+            time.sleep(0.5)
+
+
+def _event_line(position: int, topic: str, event: Any) -> dict[str, Any]:
+    data = {k: v for k, v in vars(event).items() if k not in ("originator_topic",)}
+    meta = data.pop("_meta", None)
+    return {
+        "position": position,
+        "type": topic.split(":")[-1],
+        "aggregate_id": str(data.pop("originator_id")),
+        "version": data.pop("originator_version"),
+        "at": data.pop("timestamp"),
+        "meta": meta,
+        "data": data,
+    }
+
+
+@events_cli.command("show")
+def events_show(
+    aggregate_id: UUID,
+    version: Annotated[int | None, typer.Option(help="State at this version.")] = None,
+    at: Annotated[datetime | None, typer.Option(help="State as at this time (ISO-8601).")] = None,
+) -> None:
+    """An aggregate's history and its state (now, at --version N, or --at T)."""
+    from domain.shared.errors import OrionError
+
+    audit = AuditService(_orion().app)
+    try:
+        history = audit.history(aggregate_id)
+        state = audit.state(aggregate_id, version=version, at=at)
+    except OrionError as error:
+        typer.echo(f"error: {error.detail}", err=True)
+        raise typer.Exit(1) from None
+    for item in history:
+        typer.echo(json.dumps(asdict(item), default=str))
+    typer.echo(json.dumps({"state": state}, default=str, indent=2))
+
+
+@demo_cli.command("load")
+def demo_load() -> None:
+    """Load the demo stores and products (skips stores that already exist)."""
+    from interfaces.demo import load_demo
+
+    orion = _orion()
+    made = load_demo(orion)
+    if orion.settings.run_projections_in_process:
+        orion.projections.run_until_caught_up(timeout=600)
+    typer.echo(f"demo data: {made['stores']} stores, {made['products']} products loaded")
+
+
+def main() -> None:
+    sys.exit(cli())

@@ -1,0 +1,109 @@
+"""Demo data: a couple of stores and a few dozen products, loaded through the real use cases."""
+
+from __future__ import annotations
+
+import itertools
+
+from application.context import CommandContext
+from domain.stores.aggregates import Store
+from interfaces.bootstrap import Orion
+
+DEMO_CTX = CommandContext(actor="system:demo")
+
+STORES = [
+    {
+        "code": "acme",
+        "name": "Acme Outfitters",
+        "country": "LU",
+        "currency": "EUR",
+        "locale": "fr_LU",
+    },
+    {
+        "code": "nordlicht",
+        "name": "Nordlicht Café",
+        "country": "DE",
+        "currency": "EUR",
+        "locale": "de_DE",
+    },
+]
+
+ACME = [
+    ("Merino crew sweater", "Soft merino wool, knitted in Portugal.", "apparel", 7900),
+    ("Organic cotton tee", "Heavyweight organic cotton t-shirt.", "apparel", 2500),
+    ("Rain shell jacket", "Waterproof, breathable, packs into its pocket.", "outdoor", 14900),
+    ("Trail running shoes", "Grippy soles for muddy trails.", "outdoor", 12900),
+    ("Wool beanie", "Ribbed beanie in recycled wool.", "accessories", 2900),
+    ("Canvas tote bag", "Sturdy canvas tote with an inner pocket.", "accessories", 1900),
+    ("Down vest", "Light down vest for cold mornings.", "outdoor", 9900),
+    ("Linen shirt", "Breezy linen shirt for summer.", "apparel", 5900),
+    ("Hiking socks", "Cushioned socks, three pairs.", "accessories", 1500),
+    ("Fleece pullover", "Recycled fleece, half zip.", "apparel", 6500),
+    ("Leather belt", "Vegetable-tanned leather belt.", "accessories", 4500),
+    ("Chino trousers", "Stretch cotton chinos.", "apparel", 6900),
+    ("Insulated bottle", "Keeps drinks cold for 24 hours.", "outdoor", 3200),
+    ("Climbing chalk bag", "Chalk bag with a brush holder.", "outdoor", 2200),
+    ("Sun hat", "Wide brim, UPF 50.", "accessories", 3400),
+    ("Thermal leggings", "Base layer for winter.", "apparel", 3900),
+    ("Waxed jacket", "Classic waxed cotton jacket.", "outdoor", 18900),
+    ("Café apron", "Crème-coloured apron for baristas.", "apparel", 2700),
+]
+NORDLICHT = [
+    ("Espresso roast", "Dark roast, notes of cocoa and cherry.", "coffee", 1290),
+    ("Filter roast Ethiopia", "Floral and bright, for pour-over.", "coffee", 1490),
+    ("Decaf Colombia", "Swiss water decaf, smooth and sweet.", "coffee", 1390),
+    ("Ceramic pour-over dripper", "Hand-made in Höhr-Grenzhausen.", "equipment", 3200),
+    ("Burr grinder", "Conical burrs, 40 settings.", "equipment", 14900),
+    ("Milk frothing jug", "Stainless steel, 600 ml.", "equipment", 2400),
+    ("Stroopwafel tin", "Caramel wafers from Gouda.", "pastry", 890),
+    ("Lebkuchen gift box", "Nuremberg gingerbread, twelve pieces.", "pastry", 1890),
+    ("Chai spice blend", "Cardamom, cinnamon, ginger and clove.", "tea", 990),
+    ("Sencha green tea", "Japanese sencha, first flush.", "tea", 1590),
+    ("Earl Grey crème", "Black tea with bergamot and vanilla.", "tea", 1190),
+    ("Travel mug", "Leak-proof, 350 ml.", "equipment", 2200),
+    ("Cold brew kit", "Jar, filter and recipe card.", "equipment", 2900),
+    ("Almond croissant mix", "Bake-at-home croissants.", "pastry", 1290),
+    ("Matcha whisk", "Bamboo chasen with 100 prongs.", "tea", 1790),
+    ("Cocoa nibs", "Roasted cocoa nibs, 250 g.", "pastry", 790),
+]
+SIZES = ("S", "M", "L")
+COLOURS = ("black", "navy", "olive", "sand")
+
+
+def load_demo(orion: Orion) -> dict[str, int]:
+    """Idempotent: a store that already exists is left as it is."""
+    made = {"stores": 0, "products": 0}
+    for spec, catalog in zip(STORES, (ACME, NORDLICHT), strict=True):
+        store_id = Store.id_for_code(spec["code"])
+        if orion.platform.find(Store, store_id) is not None:
+            continue
+        orion.stores.register(DEMO_CTX, **spec)
+        made["stores"] += 1
+        colours = itertools.cycle(COLOURS)
+        for n, (title, description, kind, price) in enumerate(catalog, start=1):
+            sku = f"{spec['code'][:3].upper()}-{n:03d}"
+            if kind == "apparel":
+                colour = next(colours)
+                variants = [
+                    {
+                        "sku": f"{sku}-{size}",
+                        "price": {"amount": price, "currency": spec["currency"]},
+                        "attributes": {"size": size, "colour": colour, "category": kind},
+                    }
+                    for size in SIZES
+                ]
+            else:
+                variants = [
+                    {
+                        "sku": sku,
+                        "price": {"amount": price, "currency": spec["currency"]},
+                        "attributes": {"category": kind},
+                    }
+                ]
+            result = orion.catalog.create_product(
+                DEMO_CTX, store_id, title=title, description=description, variants=variants
+            )
+            # Every fifth product stays a draft, so the team's list shows both.
+            if n % 5:
+                orion.catalog.publish(DEMO_CTX, store_id, result.id)
+            made["products"] += 1
+    return made
