@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
+
+import psycopg
 
 from application.catalog.app import CatalogService
 from application.platform import OrionApplication, Platform
@@ -56,6 +60,23 @@ def event_store_env(database_url: str) -> dict[str, str]:
     }
 
 
+SCHEMA_LOCK_KEY = 0x0_71_0_4E  # an arbitrary, fixed advisory-lock key for schema set-up
+
+
+@contextmanager
+def schema_lock(database_url: str) -> Iterator[None]:
+    """A PostgreSQL advisory lock around set-up; SQLite serialises writers by itself."""
+    if database_url.startswith("sqlite"):
+        yield
+        return
+    with psycopg.connect(database_url, autocommit=True, connect_timeout=10) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK_KEY,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK_KEY,))
+
+
 @dataclass
 class Orion:
     """Everything a process needs, built once."""
@@ -81,20 +102,22 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
     # The library merges os.environ into its env: keep stray variables from changing the store.
     for key in ("PERSISTENCE_MODULE", "POSTGRES_ENABLE_DB_FUNCTIONS"):
         os.environ.pop(key, None)
-    app = OrionApplication(env=event_store_env(settings.database_url))
-    platform = Platform(app, clock)
     projections = all_projections()
     writer_engine = make_engine(settings.read_url, writer=True, pool_size=4)
     reader_engine = make_engine(settings.read_url)
-    registry = TableRegistry(reader_engine, projections)
-    engine = ProjectionEngine(
-        recorder=app.recorder,
-        mapper=app.mapper,
-        engine=writer_engine,
-        projections=projections,
-        registry=registry,
-    )
-    engine.setup()
+    # Processes starting together (API, projector, worker) must not race to create tables.
+    with schema_lock(settings.database_url):
+        app = OrionApplication(env=event_store_env(settings.database_url))
+        registry = TableRegistry(reader_engine, projections)
+        engine = ProjectionEngine(
+            recorder=app.recorder,
+            mapper=app.mapper,
+            engine=writer_engine,
+            projections=projections,
+            registry=registry,
+        )
+        engine.setup()
+    platform = Platform(app, clock)
     # A commit in this process wakes the in-process projection engine at once.
     platform.listeners.append(lambda *_: engine.wake())
     return Orion(

@@ -12,6 +12,7 @@ import time
 from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import urlsplit, urlunsplit
 from uuid import UUID
 
 import typer
@@ -58,15 +59,16 @@ def serve(
         made = load_demo(orion)
         typer.echo(f"demo data: {made['stores']} stores, {made['products']} products loaded")
     base = f"http://{host}:{port}"
+    # A token the operator chose is theirs already: never print it (logs are not secret).
+    token = settings.admin_token if generated else "$ORION_ADMIN_TOKEN"
     typer.echo(
         "\nOrion is starting\n"
-        f"  database       {settings.database_url}\n"
-        f"  admin token    {settings.admin_token}"
+        f"  database       {redact_url(settings.database_url)}\n"
+        f"  admin token    {token}"
         f"{'  (generated; set ORION_ADMIN_TOKEN to choose one)' if generated else ''}\n"
         f"  API docs       {base}/docs\n"
         f"  demo search    {base}/api/v1/shop/acme/products?q=wool\n"
-        f"  try            curl -H 'Authorization: Bearer {settings.admin_token}' "
-        f"{base}/api/v1/admin/stores\n"
+        f"  try            curl -H 'Authorization: Bearer {token}' {base}/api/v1/admin/stores\n"
     )
     uvicorn.run(create_app(orion), host=host, port=port, log_level="info")
 
@@ -113,6 +115,15 @@ def projections_run(
         orion.projections.run_forever()
     except KeyboardInterrupt:
         stop.set()
+
+
+def redact_url(url: str) -> str:
+    """The URL without its password, for printing."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _pg_conninfo(url: str) -> str:
@@ -209,3 +220,7 @@ def demo_load() -> None:
 
 def main() -> None:
     sys.exit(cli())
+
+
+if __name__ == "__main__":
+    main()

@@ -33,7 +33,11 @@ class ProjectionCollector(Collector):
             "orion_projection_failed", "1 when the projection is stopped", labels=["projection"]
         )
         top = 0
-        for s in self.statuses():
+        try:
+            statuses = list(self.statuses())
+        except Exception:  # the database is down: /metrics still answers, without these
+            return
+        for s in statuses:
             position.add_metric([s.name], s.position)
             lag.add_metric([s.name], s.lag_events)
             lag_s.add_metric([s.name], s.lag_seconds)

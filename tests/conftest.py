@@ -49,17 +49,18 @@ def _service_missing(what: str, error: Exception) -> None:
 
 @pytest.fixture(scope="session")
 def pg_database() -> Iterator[str]:
-    """One database per xdist worker, created once; each test resets its schema."""
-    name = f"orion_test_{_worker()}"
+    """One database per test process, created once; each test resets its schema."""
+    name = f"orion_test_{_worker()}_{os.getpid()}"
+    drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
     try:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+            conn.execute(drop)
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     except psycopg.OperationalError as error:
         _service_missing("PostgreSQL", error)
     yield _pg_url(name)
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
+        conn.execute(drop)
 
 
 def reset_pg(url: str) -> None:

@@ -11,6 +11,7 @@ from application.context import CommandContext
 from application.platform import CommandResult, Decision, Platform, check_version
 from domain.catalog.aggregates import Product, SkuClaim
 from domain.catalog.errors import ProductNotFoundError, SkuTakenError
+from domain.shared.errors import ConflictError, OrionError
 from domain.shared.ids import sku_claim_id
 from domain.stores.aggregates import Store
 from domain.stores.errors import StoreNotFoundError
@@ -51,7 +52,9 @@ class CatalogService:
                 product_id=product_id or uuid4(),
             )
             claims = self._claim(store_id, product.id, product.skus, at)
-            return Decision(product, claims, on_conflict=self._sku_race(product.skus))
+            return Decision(
+                product, claims, on_conflict=self._explain_conflict(store_id, product.id, claims)
+            )
 
         return self.platform.execute(ctx.for_store(store_id), "CreateProduct", decide)
 
@@ -79,12 +82,17 @@ class CatalogService:
                 tax_category=tax_category,
                 variants=variants,
             )
-            touched: list[SkuClaim] = []
+            claimed: list[SkuClaim] = []
+            released: list[SkuClaim] = []
             if "variants" in changes:
                 after = set(product.skus)
-                touched += self._claim(store_id, product_id, sorted(after - before), at)
-                touched += self._release(store_id, product_id, sorted(before - after), at)
-            return Decision(product, touched, on_conflict=self._sku_race(product.skus))
+                claimed = self._claim(store_id, product_id, sorted(after - before), at)
+                released = self._release(store_id, product_id, sorted(before - after), at)
+            return Decision(
+                product,
+                [*claimed, *released],
+                on_conflict=self._explain_conflict(store_id, product_id, claimed),
+            )
 
         return self.platform.execute(ctx.for_store(store_id), "EditProduct", decide)
 
@@ -172,11 +180,21 @@ class CatalogService:
                 released.append(claim)
         return released
 
-    @staticmethod
-    def _sku_race(skus: list[str]) -> Callable[[], SkuTakenError]:
-        return lambda: SkuTakenError(
-            f"one of the SKUs {', '.join(skus)} was just taken by another product", skus=skus
-        )
+    def _explain_conflict(
+        self, store_id: UUID, product_id: UUID, claims: list[SkuClaim]
+    ) -> Callable[[], OrionError]:
+        """After a lost race: was it for one of our new SKUs, or for the product itself?"""
+
+        def explain() -> OrionError:
+            for claim in claims:
+                now = self.platform.find(SkuClaim, claim.id)
+                if now is not None and now.product_id not in (None, product_id):
+                    return SkuTakenError(
+                        f"SKU {now.sku!r} was just taken by another product", sku=now.sku
+                    )
+            return ConflictError("the product was changed concurrently; reload it and try again")
+
+        return explain
 
 
 def _product_not_found(product_id: UUID) -> ProductNotFoundError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -119,7 +120,8 @@ class Product(OrionAggregate):
             if new != [v.as_dict() for v in self.variants]:
                 changes["variants"] = new
         if changes:
-            self._trigger(self.Edited, at, changes=changes)
+            # The event keeps its own copy: the caller may change what we return.
+            self._trigger(self.Edited, at, changes=copy.deepcopy(changes))
         return changes
 
     def publish(self, *, at: datetime) -> None:

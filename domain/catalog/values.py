@@ -101,7 +101,8 @@ def check_variants(variants: list[dict[str, Any]], currency: str) -> list[Varian
     seen: set[str] = set()
     for i, raw in enumerate(variants):
         where = f"variants[{i}]"
-        sku = str(raw.get("sku", "")).strip()
+        raw_sku = raw.get("sku")
+        sku = raw_sku.strip() if isinstance(raw_sku, str) else ""
         if not SKU_RE.match(sku):
             raise ValidationError(
                 f"{where}.sku", "1-64 characters: letters, digits and . _ / - (not first)"

@@ -5,16 +5,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from babel.numbers import get_currency_precision, list_currencies
+from datetime import date
+
+from babel import Locale
+from babel.numbers import get_currency_precision, get_territory_currencies
 
 from domain.shared.errors import ValidationError
 
 MAX_AMOUNT = 10**12  # a trillion minor units: far above any real price, well inside BIGINT
 
 
+# A fixed date, not "today": the domain has no clock, and validation must not drift with time.
+_CURRENCIES_AS_OF = date(2026, 1, 1)
+
+
 @lru_cache(maxsize=1)
 def iso_currencies() -> frozenset[str]:
-    return frozenset(c for c in list_currencies() if len(c) == 3 and c.isalpha() and c.isupper())
+    """ISO 4217 currencies that are legal tender somewhere (no DEM, XXX, XAU or test codes)."""
+    found: set[str] = set()
+    for territory in Locale("en").territories:
+        if len(territory) == 2 and territory.isalpha():
+            found.update(
+                get_territory_currencies(territory, start_date=_CURRENCIES_AS_OF, tender=True)
+            )
+    return frozenset(found)
 
 
 def check_currency(currency: object, field: str = "currency") -> str:

@@ -13,9 +13,16 @@ CODE_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$")
 MAX_NAME = 200
 
 
+# CLDR lists these two-letter codes beside the countries, but they are not ISO 3166-1 countries.
+_NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"})
+
+
 @lru_cache(maxsize=1)
 def iso_countries() -> frozenset[str]:
-    return frozenset(k for k in Locale("en").territories if len(k) == 2 and k.isalpha())
+    territories = Locale("en").territories
+    return frozenset(
+        k for k in territories if len(k) == 2 and k.isalpha() and k not in _NOT_COUNTRIES
+    )
 
 
 def check_code(code: str) -> str:

@@ -65,11 +65,14 @@ def create_app(orion: Orion, *, run_projections: bool | None = None) -> FastAPI:
         correlation_id = request.headers.get(CORRELATION_HEADER, "")[:64] or uuid4().hex
         request.state.correlation_id = correlation_id
         started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        template = getattr(route, "path", "unmatched")
-        metrics.requests.labels(request.method, template, str(response.status_code)).inc()
-        metrics.latency.labels(request.method, template).observe(time.perf_counter() - started)
+        status = 500  # what an exception escaping the handlers becomes
+        try:
+            response = await call_next(request)
+            status = response.status_code
+        finally:
+            template = getattr(request.scope.get("route"), "path", "unmatched")
+            metrics.requests.labels(request.method, template, str(status)).inc()
+            metrics.latency.labels(request.method, template).observe(time.perf_counter() - started)
         response.headers[CORRELATION_HEADER] = correlation_id
         return response
 

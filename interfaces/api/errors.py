@@ -40,9 +40,17 @@ STATUS_BY_ERROR: list[tuple[type[OrionError], int, str]] = [
 ]
 
 
-def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> JSONResponse:
-    body = {"type": TYPE_BASE + code, "title": title, "status": status, "detail": detail}
-    body.update({k: v for k, v in extra.items() if v is not None})
+def problem(
+    status: int, code: str, title: str, detail: str, extra: dict[str, Any] | None = None
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + code,
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    # Extension members never overwrite the standard ones (an error field may be named "code").
+    body.update({k: v for k, v in (extra or {}).items() if v is not None and k not in body})
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
@@ -68,7 +76,9 @@ def install_error_handlers(app: FastAPI) -> None:
                     if isinstance(error, ValidationError)
                     else None
                 )
-                return problem(status, error.code, title, error.detail, errors=errors, **fields)
+                return problem(
+                    status, error.code, title, error.detail, {"errors": errors, **fields}
+                )
         log.error("unmapped domain error %r", error)
         return problem(500, "internal", "Internal error", "an unexpected error occurred")
 
@@ -79,7 +89,7 @@ def install_error_handlers(app: FastAPI) -> None:
             for e in error.errors()
         ]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-        return problem(422, "invalid_input", "Invalid input", detail, errors=errors)
+        return problem(422, "invalid_input", "Invalid input", detail, {"errors": errors})
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, error: StarletteHTTPException) -> JSONResponse:
