@@ -39,7 +39,7 @@ def render(r: dict[str, Any]) -> str:
         f"- command: `{r['command']}`",
         f"- date: {r['date']}",
         f"- machine: {m['cpus']} cores, Python {m['python']}, {m['platform']}; load average "
-        f"before the run {m['load_before']}",
+        f"(1, 5, 15 min) before the run {m['load_before']}, after {m.get('load_after')}",
         "- database: PostgreSQL on 127.0.0.1 (events and read models in one database)",
         f"- sizes: {', '.join(f'{k}={v:,}' for k, v in r['sizes'].items())}",
         f"- wall time: {r['total_seconds']:.0f} s ({', '.join(f'{k} {v:.0f} s' for k, v in r.get('seconds', {}).items())})",  # noqa: E501

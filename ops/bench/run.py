@@ -137,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         results.setdefault("seconds", {})[name] = round(time.perf_counter() - bench_started, 1)
     results["total_seconds"] = round(time.perf_counter() - started, 1)
+    results["machine"]["load_after"] = [round(x, 2) for x in os.getloadavg()]
     log(f"all done in {results['total_seconds']:.0f}s")
 
     LOG_DIR.mkdir(parents=True, exist_ok=True)

@@ -33,7 +33,6 @@ from ops.bench.common import (
     log,
     open_orion,
     product_text,
-    ratio,
     reset_database,
     run_threads,
     split,

@@ -1,0 +1,66 @@
+"""The ``orion`` command line against a real database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from interfaces.bootstrap import Orion
+from interfaces.cli import cli, redact_url
+from tests.integration.projections.helpers import fill
+
+
+@pytest.fixture
+def run(orion: Orion, database_url: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("ORION_DATABASE_URL", database_url)
+    monkeypatch.setenv("ORION_LOG_LEVEL", "WARNING")
+    runner = CliRunner()
+
+    def invoke(*args: str) -> str:
+        result = runner.invoke(cli, list(args))
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    return invoke
+
+
+def test_demo_projections_and_events(run, orion: Orion) -> None:  # type: ignore[no-untyped-def]
+    assert "2 stores" in run("demo", "load")
+    assert "0 stores" in run("demo", "load")  # loading twice changes nothing
+    run("projections", "run", "--once")
+    status = run("projections", "status")
+    head = orion.platform.head()
+    for name in ("stores", "catalog", "storefront_search", "audit_log"):
+        assert f"{name}" in status and f"head {head}" in status
+    assert "lag 0 events" in status
+
+    lines = [
+        json.loads(line)
+        for line in run("events", "tail", "--no-follow", "--last", "3").splitlines()
+    ]
+    assert [line["position"] for line in lines] == [head - 2, head - 1, head]
+    assert lines[-1]["meta"]["actor"] == "system:demo"
+
+    rebuilt = run("projections", "rebuild", "storefront_search")
+    assert "generation 2 live" in rebuilt
+    assert orion.projections.status("storefront_search").generation == 2
+
+
+def test_events_show_history_and_state(run, orion: Orion) -> None:  # type: ignore[no-untyped-def]
+    fill(orion, 1, publish_every=1)
+    event = orion.app.recorder.select_notifications(2, 1)[0]  # the product's creation
+    shown = run("events", "show", str(event.originator_id), "--version", "1")
+    state = json.loads(shown[shown.index('{\n  "state"') :])["state"]
+    assert state["status"] == "draft" and state["version"] == 1
+    now = run("events", "show", str(event.originator_id))
+    assert '"status": "published"' in now
+
+
+def test_redact_url_hides_passwords() -> None:
+    assert (
+        redact_url("postgresql://orion:s3cret@db:5432/orion")
+        == "postgresql://orion:***@db:5432/orion"
+    )
+    assert redact_url("sqlite:///./var/orion.db") == "sqlite:///./var/orion.db"
