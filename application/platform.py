@@ -150,8 +150,9 @@ class Platform:
             earlier = self._replay(ctx, record_id)
             if earlier is not None:
                 return earlier
+        at = self.clock.now()
         try:
-            decision = decide(self.clock.now())
+            decision = decide(at)
         except OrionError as error:
             self._tell(command, type(error).__name__, 0, 0)
             raise
@@ -163,7 +164,7 @@ class Platform:
                     fingerprint=ctx.request_fingerprint or "",
                     result_id=decision.primary.id,
                     result_version=decision.primary.version,
-                    at=self.clock.now(),
+                    at=at,
                 )
             )
         try:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 from uuid import uuid4
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from interfaces.api.admin.routes import router as projections_router
 from interfaces.api.audit.routes import router as audit_router
@@ -25,6 +27,41 @@ from interfaces.metrics import Metrics
 
 log = logging.getLogger("orion.api")
 CORRELATION_HEADER = "X-Correlation-Id"
+
+
+class CorrelateAndMeasure:
+    """Pure ASGI middleware (cheaper than ``BaseHTTPMiddleware`` on the hot path): gives every
+    request a correlation id and records its count and latency by route template, 5xx included."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope["headers"]).get(b"x-correlation-id", b"")[:64]
+        correlation_id = given.decode("latin-1") if given else uuid4().hex
+        scope.setdefault("state", {})["correlation_id"] = correlation_id
+        status = 500  # what an exception escaping the handlers becomes
+        started = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = MutableHeaders(scope=message)
+                headers[CORRELATION_HEADER] = correlation_id
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            template = getattr(scope.get("route"), "path", "unmatched")
+            method = scope["method"]
+            self.metrics.requests.labels(method, template, str(status)).inc()
+            self.metrics.latency.labels(method, template).observe(time.perf_counter() - started)
 
 
 def create_app(orion: Orion, *, run_projections: bool | None = None) -> FastAPI:
@@ -58,23 +95,7 @@ def create_app(orion: Orion, *, run_projections: bool | None = None) -> FastAPI:
     )
     install_error_handlers(app)
 
-    @app.middleware("http")
-    async def correlate_and_measure(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        correlation_id = request.headers.get(CORRELATION_HEADER, "")[:64] or uuid4().hex
-        request.state.correlation_id = correlation_id
-        started = time.perf_counter()
-        status = 500  # what an exception escaping the handlers becomes
-        try:
-            response = await call_next(request)
-            status = response.status_code
-        finally:
-            template = getattr(request.scope.get("route"), "path", "unmatched")
-            metrics.requests.labels(request.method, template, str(status)).inc()
-            metrics.latency.labels(request.method, template).observe(time.perf_counter() - started)
-        response.headers[CORRELATION_HEADER] = correlation_id
-        return response
+    app.add_middleware(CorrelateAndMeasure, metrics=metrics)
 
     for router in (stores_router, catalog_router, shop_router, audit_router, projections_router):
         app.include_router(router)

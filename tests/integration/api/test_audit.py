@@ -16,10 +16,10 @@ def test_audit_log_filters_and_metadata(api: Api) -> None:
         expect=200,
         **{"Idempotency-Key": "publish-1", "X-Correlation-Id": "corr-42"},
     ).json()
-    api.create_product(b["id"])
+    last = api.create_product(b["id"]).json()["position"]
     events = "/api/v1/admin/audit/events"
 
-    mine = api.get(events, store_id=a["id"], min_position=published["position"]).json()["items"]
+    mine = api.get(events, store_id=a["id"], min_position=last).json()["items"]
     types = [e["event_type"] for e in mine]
     assert types == [
         "Store.Registered",
