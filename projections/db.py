@@ -6,6 +6,8 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 
+from projections.writer import dumps
+
 
 def sqlalchemy_url(url: str) -> str:
     """Accept the plain ``postgresql://`` URLs operators write; use the psycopg 3 driver."""
@@ -24,7 +26,10 @@ def make_engine(url: str, *, writer: bool = False, pool_size: int = 10) -> Engin
     url = sqlalchemy_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=pool_size
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=pool_size,
+            json_serializer=dumps,
         )
 
         @event.listens_for(engine, "connect")
@@ -41,4 +46,6 @@ def make_engine(url: str, *, writer: bool = False, pool_size: int = 10) -> Engin
             conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
+    return create_engine(
+        url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True, json_serializer=dumps
+    )

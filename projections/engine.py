@@ -36,6 +36,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.schema import CreateTable
 
 from projections.writer import Writer
 
@@ -96,10 +97,16 @@ class Projection:
         raise NotImplementedError
 
     def create_extras(self, conn: Connection, tables: dict[str, Table], suffix: str) -> None:
-        """Dialect-specific objects beside the tables (full-text indexes, triggers)."""
+        """Dialect-specific objects beside the tables (generated columns, triggers)."""
+
+    def create_extra_indexes(self, conn: Connection, tables: dict[str, Table], suffix: str) -> None:
+        """Dialect-specific indexes; a rebuild creates them after its bulk load, not before."""
 
     def drop_extras(self, conn: Connection, suffix: str) -> None:
         """Drop what ``create_extras`` made."""
+
+    def prefetch(self, envelopes: Sequence[EventEnvelope], w: Writer) -> None:
+        """Load, in a few queries, the rows the batch's handlers will read (optional)."""
 
     def handle(self, envelope: EventEnvelope, w: Writer) -> None:
         raise NotImplementedError
@@ -171,6 +178,7 @@ class ProjectionEngine:
         projections: Sequence[Projection],
         registry: TableRegistry | None = None,
         batch_size: int = 1000,
+        rebuild_batch_size: int = 5000,
         poll_interval: float = 0.2,
         on_batch: Callable[[str, int, int], None] | None = None,
     ) -> None:
@@ -180,6 +188,9 @@ class ProjectionEngine:
         self.projections = {p.name: p for p in projections}
         self.registry = registry or TableRegistry(engine, projections)
         self.batch_size = batch_size
+        self.rebuild_batch_size = rebuild_batch_size
+        self._created: set[tuple[str, int]] = set()
+        self._indexed: set[tuple[str, int]] = set()
         self.poll_interval = poll_interval
         self.on_batch = on_batch
         self._wakeup = threading.Event()
@@ -354,10 +365,16 @@ class ProjectionEngine:
         name, generation = row.name, row.rebuild_generation
         position = int(row.rebuild_position or 0)
         with self.engine.begin() as conn:
-            self._create_generation(conn, name, generation)
+            self._create_generation(conn, name, generation, indexes=False)
         applied = self._advance(name, generation, position, live=False)
         if applied:
             return applied
+        if (name, generation) not in self._indexed:
+            # Indexes are built once over the bulk-loaded rows (much cheaper than maintaining
+            # them row by row); then one more pass applies what arrived meanwhile.
+            with self.engine.begin() as conn:
+                self._create_indexes(conn, name, generation)
+            return 1
         # Caught up with the head: swap the new generation in, in one transaction.
         with self.engine.begin() as conn:
             result = conn.execute(
@@ -399,10 +416,12 @@ class ProjectionEngine:
     ) -> None:
         projection = self.projections[name]
         tables = self.registry.tables(name, generation)
+        envelopes = [self._envelope(n) for n in notifications]
         with self.engine.begin() as conn:
             writer = Writer(conn, tables)
-            for notification in notifications:
-                projection.handle(self._envelope(notification), writer)
+            projection.prefetch(envelopes, writer)
+            for envelope in envelopes:
+                projection.handle(envelope, writer)
             writer.flush()
             values: dict[str, Any] = {column: new_position, "updated_at": _now()}
             if column == "position":
@@ -473,13 +492,31 @@ class ProjectionEngine:
 
     # -- generations ---------------------------------------------------------------------------
 
-    def _create_generation(self, conn: Connection, name: str, generation: int) -> None:
+    def _create_generation(
+        self, conn: Connection, name: str, generation: int, *, indexes: bool = True
+    ) -> None:
+        if (name, generation) not in self._created:
+            for table in self.registry.tables(name, generation).values():
+                conn.execute(CreateTable(table, if_not_exists=True))
+            tables = self.registry.tables(name, generation)
+            self.projections[name].create_extras(conn, tables, f"_g{generation}")
+            self._created.add((name, generation))
+        if indexes:
+            self._create_indexes(conn, name, generation)
+
+    def _create_indexes(self, conn: Connection, name: str, generation: int) -> None:
+        if (name, generation) in self._indexed:
+            return
         tables = self.registry.tables(name, generation)
-        metadata = next(iter(tables.values())).metadata
-        metadata.create_all(conn, checkfirst=True)
-        self.projections[name].create_extras(conn, tables, f"_g{generation}")
+        for table in tables.values():
+            for index in table.indexes:
+                index.create(conn, checkfirst=True)
+        self.projections[name].create_extra_indexes(conn, tables, f"_g{generation}")
+        self._indexed.add((name, generation))
 
     def _drop_generation(self, conn: Connection, name: str, generation: int) -> None:
+        self._created.discard((name, generation))
+        self._indexed.discard((name, generation))
         tables = self.registry.tables(name, generation)
         self.projections[name].drop_extras(conn, f"_g{generation}")
         next(iter(tables.values())).metadata.drop_all(conn, checkfirst=True)

@@ -17,17 +17,15 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse, urlunparse
-from uuid import UUID
 
 import httpx
 import psycopg
-from eventsourcing.domain import Aggregate
 from psycopg import sql
 
 from interfaces.bootstrap import Orion, bootstrap
@@ -174,28 +172,6 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def save_in_chunks(
-    orion: Orion,
-    aggregates: Iterable[Aggregate],
-    events_per_save: int = 500,
-) -> int:
-    """Save many aggregates fast: several per ``save()`` (one transaction each)."""
-    saved = 0
-    batch: list[Aggregate] = []
-    pending = 0
-    for aggregate in aggregates:
-        batch.append(aggregate)
-        pending += len(aggregate.pending_events)
-        if pending >= events_per_save:
-            orion.app.save(*batch)
-            saved += pending
-            batch, pending = [], 0
-    if batch:
-        orion.app.save(*batch)
-        saved += pending
-    return saved
-
-
 # -- processes ----------------------------------------------------------------------------------
 
 
@@ -302,17 +278,6 @@ def admin_headers() -> dict[str, str]:
     return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
-def create_store_http(client: httpx.Client, code: str, currency: str = "EUR") -> dict[str, Any]:
-    response = client.post(
-        "/api/v1/admin/stores",
-        json={"code": code, "name": f"Bench {code}", "country": "LU", "currency": currency},
-        headers=admin_headers(),
-    )
-    response.raise_for_status()
-    answer: dict[str, Any] = response.json()
-    return answer
-
-
 def run_threads(n: int, target: Callable[[int], None]) -> float:
     """Run ``target(i)`` on ``n`` threads started together; the wall time they took."""
     barrier = threading.Barrier(n + 1)
@@ -341,7 +306,3 @@ def run_threads(n: int, target: Callable[[int], None]) -> float:
 def split(total: int, parts: int) -> list[int]:
     base, extra = divmod(total, parts)
     return [base + (1 if i < extra else 0) for i in range(parts)]
-
-
-def as_uuid(value: Any) -> UUID:
-    return value if isinstance(value, UUID) else UUID(str(value))

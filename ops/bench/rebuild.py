@@ -70,7 +70,9 @@ def run(url: str, *, events: int, rounds: int = 1) -> dict[str, Any]:
         names = list(orion.projections.projections)
         catchup_seconds, _ = timed(orion.projections.run_until_caught_up, names, 1800)
         vacuum_analyze(url)
-        batch = orion.projections.batch_size
+        # Read the log in batches of the size the rebuild reads it in.
+        engine = orion.projections
+        batch = getattr(engine, "rebuild_batch_size", None) or engine.batch_size
 
         results: dict[str, Any] = {}
         for name in names:

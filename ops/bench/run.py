@@ -18,6 +18,7 @@ import json
 import os
 import platform
 import shlex
+import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -106,6 +107,25 @@ def machine() -> dict[str, Any]:
     }
 
 
+def revision() -> dict[str, Any]:
+    """The commit measured, and the files changed beside it (outside ops/bench/)."""
+
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(
+                ["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10
+            ).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    changed = [
+        line[3:]
+        for line in git("status", "--porcelain", "--untracked-files=no").splitlines()
+        if not line[3:].startswith("ops/bench/")
+    ]
+    return {"commit": git("rev-parse", "--short", "HEAD"), "changed": changed}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     command = ".venv/bin/python -m ops.bench.run" + (
@@ -118,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         "command": command,
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine(),
+        "revision": revision(),
         "database": args.database_url,
         "sizes": {k: getattr(args, k) for k in DEFAULTS},
     }

@@ -15,21 +15,12 @@ from projections.writer import Writer
 _ENVELOPE_KEYS = {"originator_id", "originator_version", "timestamp", "originator_topic", "_meta"}
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, UUID):
-        return str(value)
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
-
-
 def event_data(event: Any) -> dict[str, Any]:
-    """The event's own attributes, without the envelope every event has."""
-    return {k: _plain(v) for k, v in vars(event).items() if k not in _ENVELOPE_KEYS}
+    """The event's own attributes, without the envelope every event has.
+
+    Values stay as they are (UUIDs, datetimes): the read model's JSON serialiser writes them.
+    """
+    return {k: v for k, v in vars(event).items() if k not in _ENVELOPE_KEYS}
 
 
 class AuditProjection(Projection):

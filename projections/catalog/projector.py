@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, MetaData, Table, text
@@ -37,8 +38,16 @@ class CatalogProjection(Projection):
     def define_tables(self, metadata: MetaData, suffix: str) -> dict[str, Table]:
         return define_catalog_tables(metadata, suffix)
 
+    def prefetch(self, envelopes: Sequence[EventEnvelope], w: Writer) -> None:
+        w.prefetch("products", _changed_products(envelopes))
+
     def handle(self, envelope: EventEnvelope, w: Writer) -> None:
         apply_product_event(envelope, w)
+
+
+def _changed_products(envelopes: Sequence[EventEnvelope]) -> list[Any]:
+    """Products the batch changes after their creation: their rows must be read."""
+    return [e.event.originator_id for e in envelopes if not isinstance(e.event, Product.Created)]
 
 
 def apply_product_event(envelope: EventEnvelope, w: Writer) -> None:
@@ -113,9 +122,6 @@ class StorefrontSearchProjection(Projection):
                     "setweight(to_tsvector('simple', f_description), 'C')) STORED"
                 )
             )
-            conn.execute(
-                text(f"CREATE INDEX IF NOT EXISTS ix_{name}_document ON {name} USING gin(document)")
-            )
         else:
             fts = f"shop_products_fts{suffix}"
             conn.execute(
@@ -143,9 +149,21 @@ class StorefrontSearchProjection(Projection):
                 )
             )
 
+    def create_extra_indexes(self, conn: Connection, tables: dict[str, Table], suffix: str) -> None:
+        if conn.dialect.name == "postgresql":
+            name = tables["shop_products"].name
+            conn.execute(
+                text(f"CREATE INDEX IF NOT EXISTS ix_{name}_document ON {name} USING gin(document)")
+            )
+
     def drop_extras(self, conn: Connection, suffix: str) -> None:
         if conn.dialect.name == "sqlite":
             conn.execute(text(f"DROP TABLE IF EXISTS shop_products_fts{suffix}"))
+
+    def prefetch(self, envelopes: Sequence[EventEnvelope], w: Writer) -> None:
+        changed = _changed_products(envelopes)
+        w.prefetch("products", changed)
+        w.prefetch("shop_products", changed)
 
     def handle(self, envelope: EventEnvelope, w: Writer) -> None:
         # Keep the full current state, then derive the shop rows from it.
