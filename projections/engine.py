@@ -16,6 +16,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -190,6 +191,8 @@ class ProjectionEngine:
         self.batch_size = batch_size
         self.rebuild_batch_size = rebuild_batch_size
         self._created: set[tuple[str, int]] = set()
+        self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="orion-read-ahead")
+        self._read_ahead: dict[tuple[str, int], tuple[int, Future[_Batch]]] = {}
         self._indexed: set[tuple[str, int]] = set()
         self.poll_interval = poll_interval
         self.on_batch = on_batch
@@ -333,49 +336,82 @@ class ProjectionEngine:
             if time.monotonic() < self._retry_at.get(name, 0):
                 return 0
             log.info("projection %s: retrying after failure at %s", name, row.error_position)
-        applied = self._advance(name, row.generation, int(row.position), live=True)
+        applied, _ = self._advance(name, row.generation, int(row.position), live=True)
         if row.rebuild_generation is not None:
             applied += self._advance_rebuild(row)
         return applied
 
-    def _advance(self, name: str, generation: int, position: int, *, live: bool) -> int:
-        """Apply the next batch to one generation. Returns the number of events read."""
-        projection = self.projections[name]
+    def _read(self, name: str, position: int, limit: int) -> _Batch:
+        """Read and decode the batch after ``position`` (up to the head as it is now)."""
         head = self.recorder.max_notification_id() or 0
         if position >= head:
-            return 0
+            return _Batch(position, [], head, reached_head=True)
         notifications = self.recorder.select_notifications(
-            position + 1, self.batch_size, stop=head, topics=projection.topics
+            position + 1, limit, stop=head, topics=self.projections[name].topics
         )
         # With a topic filter, a short batch means nothing else up to the head concerns us.
-        new_position = notifications[-1].id if len(notifications) == self.batch_size else head
+        reached_head = len(notifications) < limit
+        return _Batch(
+            position,
+            [self._envelope(n) for n in notifications],
+            head if reached_head else notifications[-1].id,
+            reached_head=reached_head,
+        )
+
+    def _advance(
+        self, name: str, generation: int, position: int, *, live: bool
+    ) -> tuple[int, int | None]:
+        """Apply the next batch to one generation.
+
+        Returns the number of events read (at least 1 when the position moved) and the new
+        position when that batch reached the head of the log as it was when read (else None).
+        """
+        limit = self.batch_size if live else self.rebuild_batch_size
+        ahead = self._read_ahead.pop((name, generation), None)
+        if ahead is not None and ahead[0] == position:
+            batch = ahead[1].result()
+        else:
+            batch = self._read(name, position, limit)
+        if batch.end == position:
+            return 0, position
+        if not live and not batch.reached_head:
+            # A rebuild reads and decodes its next batch while this one is being written.
+            self._read_ahead[(name, generation)] = (
+                batch.end,
+                self._reader.submit(self._read, name, batch.end, limit),
+            )
         column = "position" if live else "rebuild_position"
         try:
-            self._apply(name, generation, notifications, column, position, new_position)
+            self._apply(name, generation, batch.envelopes, column, position, batch.end)
         except _LostRace:
-            return 0
+            self._read_ahead.pop((name, generation), None)
+            return 0, None
         except Exception as error:
-            self._fail_precisely(name, generation, notifications, column, position, error)
-            return 0
+            self._read_ahead.pop((name, generation), None)
+            self._fail_precisely(name, generation, batch.envelopes, column, position, error)
+            return 0, None
         if live:
-            self._notify_progress(name, new_position, len(notifications))
-        return max(len(notifications), 1)
+            self._notify_progress(name, batch.end, len(batch.envelopes))
+        return max(len(batch.envelopes), 1), (batch.end if batch.reached_head else None)
 
     def _advance_rebuild(self, row: Any) -> int:
         name, generation = row.name, row.rebuild_generation
-        position = int(row.rebuild_position or 0)
         with self.engine.begin() as conn:
             self._create_generation(conn, name, generation, indexes=False)
-        applied = self._advance(name, generation, position, live=False)
-        if applied:
+        applied, position = self._advance(
+            name, generation, int(row.rebuild_position or 0), live=False
+        )
+        if position is None:
             return applied
         if (name, generation) not in self._indexed:
             # Indexes are built once over the bulk-loaded rows (much cheaper than maintaining
             # them row by row); then one more pass applies what arrived meanwhile.
             with self.engine.begin() as conn:
                 self._create_indexes(conn, name, generation)
-            return 1
-        # Caught up with the head: swap the new generation in, in one transaction.
+            return applied + 1
+        # The new generation reached the head as it was a moment ago: swap it in now, whatever
+        # has been appended since (the live loop carries on from its position). Waiting for a
+        # moment with no new events would never come under steady writes.
         with self.engine.begin() as conn:
             result = conn.execute(
                 update(state_table)
@@ -383,6 +419,8 @@ class ProjectionEngine:
                     state_table.c.name == name,
                     state_table.c.rebuild_generation == generation,
                     state_table.c.rebuild_position == position,
+                    # Never move a read model backwards: a reader who saw position P keeps it.
+                    state_table.c.position <= position,
                 )
                 .values(
                     generation=generation,
@@ -409,18 +447,19 @@ class ProjectionEngine:
         self,
         name: str,
         generation: int,
-        notifications: Sequence[Notification],
+        envelopes: Sequence[EventEnvelope],
         column: str,
         expected: int,
         new_position: int,
     ) -> None:
         projection = self.projections[name]
         tables = self.registry.tables(name, generation)
-        envelopes = [self._envelope(n) for n in notifications]
         with self.engine.begin() as conn:
             writer = Writer(conn, tables)
             projection.prefetch(envelopes, writer)
             for envelope in envelopes:
+                if isinstance(envelope.event, _Undecodable):
+                    raise envelope.event.error
                 projection.handle(envelope, writer)
             writer.flush()
             values: dict[str, Any] = {column: new_position, "updated_at": _now()}
@@ -434,35 +473,34 @@ class ProjectionEngine:
             if result.rowcount != 1:
                 raise _LostRace  # another runner applied this batch: roll ours back
         if self.on_batch is not None:
-            self.on_batch(name, new_position, len(notifications))
+            self.on_batch(name, new_position, len(envelopes))
 
     def _fail_precisely(
         self,
         name: str,
         generation: int,
-        notifications: Sequence[Notification],
+        envelopes: Sequence[EventEnvelope],
         column: str,
         position: int,
         error: Exception,
     ) -> None:
         """Apply the events before the failing one, then stop this projection, saying why."""
-        for notification in notifications:
+        failed: EventEnvelope | None = None
+        for envelope in envelopes:
             try:
-                self._apply(name, generation, [notification], column, position, notification.id)
+                self._apply(name, generation, [envelope], column, position, envelope.position)
             except _LostRace:
                 return
             except Exception as failing:
-                error = failing
+                error, failed = failing, envelope
                 break
-            position = notification.id
-        else:
-            notification = None  # type: ignore[assignment]
+            position = envelope.position
         detail = "".join(traceback.format_exception_only(type(error), error)).strip()
         log.error(
             "projection %s stopped at event %s (%s): %s",
             name,
-            notification.id if notification else None,
-            notification.topic if notification else None,
+            failed.position if failed else None,
+            failed.topic if failed else None,
             detail,
         )
         self._retry_at[name] = time.monotonic() + FAILED_RETRY_SECONDS
@@ -473,8 +511,8 @@ class ProjectionEngine:
                 .values(
                     state=FAILED,
                     error=detail[:2000],
-                    error_position=notification.id if notification else None,
-                    error_topic=notification.topic if notification else None,
+                    error_position=failed.position if failed else None,
+                    error_topic=failed.topic if failed else None,
                     failed_at=_now(),
                     updated_at=_now(),
                 )
@@ -482,7 +520,10 @@ class ProjectionEngine:
         self._notify_progress(name, position, 0)
 
     def _envelope(self, notification: Notification) -> EventEnvelope:
-        event = self.mapper.to_domain_event(notification)
+        try:
+            event = self.mapper.to_domain_event(notification)
+        except Exception as error:  # an event this code cannot read: its handler will say so
+            return EventEnvelope(notification.id, notification.topic, _Undecodable(error), {})
         meta = dict(vars(event).get("_meta") or {})
         return EventEnvelope(notification.id, notification.topic, event, meta)
 
@@ -542,6 +583,19 @@ class ProjectionEngine:
     @staticmethod
     def _state(conn: Connection, name: str) -> Any:
         return conn.execute(select(state_table).where(state_table.c.name == name)).first()
+
+
+@dataclass
+class _Batch:
+    start: int  # the position it was read after
+    envelopes: list[EventEnvelope]
+    end: int  # the position the projection has reached once the batch is applied
+    reached_head: bool
+
+
+@dataclass
+class _Undecodable:
+    error: Exception
 
 
 class _LostRace(Exception):

@@ -25,7 +25,7 @@ def test_rebuild_under_concurrent_writes_loses_and_doubles_nothing(orion: Orion)
     store_id = get_store_by_code_now(orion, code)
     orion.projections.run_until_caught_up()
     # Small batches: the rebuild takes many steps, with writes and queries in between.
-    orion.projections.batch_size = 100
+    orion.projections.batch_size = orion.projections.rebuild_batch_size = 100
     stop = threading.Event()
     written: list[int] = []
     errors: list[BaseException] = []
