@@ -33,7 +33,7 @@ class AuditService:
         self.app = app
 
     def history(self, aggregate_id: UUID) -> list[HistoricEvent]:
-        events = list(self.app.events.get(aggregate_id))
+        events: list[Any] = list(self.app.events.get(aggregate_id))
         if not events:
             raise AggregateNotFoundError(f"no aggregate {aggregate_id}")
         return [
@@ -59,13 +59,14 @@ class AuditService:
             if at.tzinfo is None:
                 raise ValidationError("at", "must carry a time zone, e.g. 2026-01-31T12:00:00Z")
             version = None
+            event: Any
             for event in self.app.events.get(aggregate_id):
                 if event.timestamp > at:
                     break
                 version = event.originator_version
             if version is None:
                 raise AggregateNotFoundError(f"aggregate {aggregate_id} did not exist at {at}")
-        events = list(self.app.events.get(aggregate_id, lte=version))
+        events: list[Any] = list(self.app.events.get(aggregate_id, lte=version))
         if not events:
             raise AggregateNotFoundError(f"no aggregate {aggregate_id}")
         if version is not None and events[-1].originator_version < version:

@@ -51,7 +51,7 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
-class OrionApplication(Application):
+class OrionApplication(Application[UUID]):
     """The platform's single event-sourced application: one recorder, one table, one log."""
 
     name = "Orion"
@@ -118,7 +118,7 @@ class Platform:
 
     def find(self, cls: type[A], aggregate_id: UUID, *, version: int | None = None) -> A | None:
         try:
-            aggregate = self.app.repository.get(aggregate_id, version=version)
+            aggregate: Aggregate = self.app.repository.get(aggregate_id, version=version)
         except AggregateNotFoundError:
             return None
         return aggregate if isinstance(aggregate, cls) else None

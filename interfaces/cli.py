@@ -99,7 +99,12 @@ def projections_run(
         typer.echo("caught up")
         return
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: (stop.set(), orion.projections.stop()))
+
+    def on_sigterm(*_: Any) -> None:
+        stop.set()
+        orion.projections.stop()
+
+    signal.signal(signal.SIGTERM, on_sigterm)
     if not orion.settings.is_sqlite:
         from interfaces.listen import listen_in_background
 

@@ -623,7 +623,7 @@ def request_rebuild(engine: Engine, name: str) -> int:
                 updated_at=_now(),
             )
         )
-        return generation
+        return int(generation)
 
 
 def projection_status(
@@ -639,7 +639,7 @@ def projection_status(
     if position < head:
         pending = recorder.select_notifications(position + 1, 1)
         if pending:
-            oldest = mapper.to_domain_event(pending[0])
+            oldest: Any = mapper.to_domain_event(pending[0])
             lag_seconds = max(0.0, (_now() - oldest.timestamp).total_seconds())
     state = row.state
     if state == RUNNING and row.rebuild_generation is not None:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
-
 from datetime import date
+from functools import lru_cache
 
 from babel import Locale
 from babel.numbers import get_currency_precision, get_territory_currencies
@@ -24,7 +23,7 @@ def iso_currencies() -> frozenset[str]:
     """ISO 4217 currencies that are legal tender somewhere (no DEM, XXX, XAU or test codes)."""
     found: set[str] = set()
     for territory in Locale("en").territories:
-        if len(territory) == 2 and territory.isalpha():
+        if isinstance(territory, str) and len(territory) == 2 and territory.isalpha():
             found.update(
                 get_territory_currencies(territory, start_date=_CURRENCIES_AS_OF, tender=True)
             )

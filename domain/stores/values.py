@@ -21,7 +21,9 @@ _NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"})
 def iso_countries() -> frozenset[str]:
     territories = Locale("en").territories
     return frozenset(
-        k for k in territories if len(k) == 2 and k.isalpha() and k not in _NOT_COUNTRIES
+        k
+        for k in territories
+        if isinstance(k, str) and len(k) == 2 and k.isalpha() and k not in _NOT_COUNTRIES
     )
 
 

@@ -114,7 +114,7 @@ def revision() -> dict[str, Any]:
         try:
             return subprocess.run(
                 ["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10
-            ).stdout.strip()
+            ).stdout
         except (OSError, subprocess.SubprocessError):
             return ""
 
@@ -123,7 +123,7 @@ def revision() -> dict[str, Any]:
         for line in git("status", "--porcelain", "--untracked-files=no").splitlines()
         if not line[3:].startswith("ops/bench/")
     ]
-    return {"commit": git("rev-parse", "--short", "HEAD"), "changed": changed}
+    return {"commit": git("rev-parse", "--short", "HEAD").strip(), "changed": changed}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,7 +8,6 @@ from uuid import UUID
 
 from sqlalchemy import (
     ColumnElement,
-    Select,
     and_,
     exists,
     func,
@@ -145,7 +144,8 @@ def search_products(rm: ReadModels, search: SearchQuery) -> tuple[list[dict[str,
     dialect = rm.engine.dialect.name
 
     rank: ColumnElement[Any] | None = None
-    query: Select[Any]
+    query: Any  # a Select; its column types vary with the branch taken
+    document: ColumnElement[Any]
     if words and dialect == "postgresql":
         ts = func.to_tsquery(
             literal_column("'simple'::regconfig"), " & ".join(f"{w}:*" for w in words)

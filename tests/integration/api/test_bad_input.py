@@ -115,16 +115,23 @@ def edit(body: Any, **headers: Any) -> Case:
     return lambda w: lambda: w.api.patch(f"{w.products}/{w.pid}", body, **headers)
 
 
+def read(path: Callable[[World], str], params: dict[str, Any]) -> Case:
+    # Read after the world's writes, so a slow read model never answers 404 for the store.
+    return lambda w: lambda: w.api.get(
+        path(w), expect=None, **{"min_position": w.product["position"], **params}
+    )
+
+
 def shop_search(**params: Any) -> Case:
-    return lambda w: lambda: w.api.get(w.shop, expect=None, **params)
+    return read(lambda w: w.shop, params)
 
 
 def team_list(**params: Any) -> Case:
-    return lambda w: lambda: w.api.get(w.products, expect=None, **params)
+    return read(lambda w: w.products, params)
 
 
 def store_list(**params: Any) -> Case:
-    return lambda w: lambda: w.api.get("/api/v1/admin/stores", expect=None, **params)
+    return read(lambda w: "/api/v1/admin/stores", params)
 
 
 def archived_then_edit(w: World) -> Send:

@@ -1,0 +1,1 @@
+"""Background jobs (RQ): each job takes ids, bootstraps, and calls one application use case."""
