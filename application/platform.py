@@ -9,7 +9,7 @@ write strategy, idempotency and metadata live here only.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
@@ -102,7 +102,9 @@ class Decision:
     touched: Sequence[Aggregate] = ()
     # Turns a lost race on a deterministic id into the context's own error.
     on_conflict: Callable[[], OrionError] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    # A decision taken blind (say, claiming SKUs without reading them first, as they are
+    # almost always new) names the careful one to take if the save then conflicts.
+    retry: Callable[[datetime], Decision] | None = None
 
 
 CommitListener = Callable[[str, str, int, int], None]  # (command, outcome, n_events, position)
@@ -151,36 +153,42 @@ class Platform:
             if earlier is not None:
                 return earlier
         at = self.clock.now()
-        try:
-            decision = decide(at)
-        except OrionError as error:
-            self._tell(command, type(error).__name__, 0, 0)
-            raise
-        aggregates = _unique([decision.primary, *decision.touched])
-        if record_id is not None:
-            aggregates.append(
-                IdempotencyRecord.record(
-                    record_id=record_id,
-                    fingerprint=ctx.request_fingerprint or "",
-                    result_id=decision.primary.id,
-                    result_version=decision.primary.version,
-                    at=at,
-                )
-            )
-        try:
-            recordings = self.app.save(*aggregates, orion_meta=ctx.metadata())
-        except (IntegrityError, RecordConflictError):
+        attempt: Callable[[datetime], Decision] | None = decide
+        while attempt is not None:
+            try:
+                decision = attempt(at)
+            except OrionError as error:
+                self._tell(command, type(error).__name__, 0, 0)
+                raise
+            aggregates = _unique([decision.primary, *decision.touched])
             if record_id is not None:
-                # A concurrent retry with the same key won the race: answer as it did.
-                earlier = self._replay(ctx, record_id)
-                if earlier is not None:
-                    return earlier
-            self._tell(command, "conflict", 0, 0)
-            if decision.on_conflict is not None:
-                raise decision.on_conflict() from None
-            raise ConflictError(
-                "the resource was changed concurrently; reload it and try again"
-            ) from None
+                aggregates.append(
+                    IdempotencyRecord.record(
+                        record_id=record_id,
+                        fingerprint=ctx.request_fingerprint or "",
+                        result_id=decision.primary.id,
+                        result_version=decision.primary.version,
+                        at=at,
+                    )
+                )
+            try:
+                recordings = self.app.save(*aggregates, orion_meta=ctx.metadata())
+                break
+            except (IntegrityError, RecordConflictError):
+                if record_id is not None:
+                    # A concurrent retry with the same key won the race: answer as it did.
+                    earlier = self._replay(ctx, record_id)
+                    if earlier is not None:
+                        return earlier
+                attempt = decision.retry
+                if attempt is not None:
+                    continue
+                self._tell(command, "conflict", 0, 0)
+                if decision.on_conflict is not None:
+                    raise decision.on_conflict() from None
+                raise ConflictError(
+                    "the resource was changed concurrently; reload it and try again"
+                ) from None
         position = max((r.notification.id for r in recordings), default=self.head())
         self._tell(command, "ok", len(recordings), position)
         return CommandResult(decision.primary.id, decision.primary.version, position)

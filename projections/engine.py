@@ -228,8 +228,30 @@ class ProjectionEngine:
 
     def run_once(self, names: Iterable[str] | None = None) -> int:
         """One step of each projection: a live batch, then a rebuild batch. Events applied."""
+        selected = list(names or self.projections)
+        try:
+            # One look at the head and at every tracking row: idle projections cost nothing more.
+            head = self.recorder.max_notification_id() or 0
+            with self.engine.connect() as conn:
+                rows = {
+                    r.name: r
+                    for r in conn.execute(
+                        select(state_table).where(state_table.c.name.in_(selected))
+                    )
+                }
+        except OperationalError as error:
+            log.warning("projections: database error, will retry: %s", error)
+            return 0
         applied = 0
-        for name in list(names or self.projections):
+        for name in selected:
+            row = rows.get(name)
+            idle = row is None or (
+                row.position >= head
+                and row.rebuild_generation is None
+                and row.retired_generation is None
+            )
+            if idle:
+                continue
             try:
                 applied += self._step(name)
             except OperationalError as error:

@@ -10,10 +10,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import anyio
 from sqlalchemy import Engine, Table, select
 
 from domain.shared.errors import ValidationError
 from projections.engine import FAILED, TableRegistry, state_table
+
+POLL_SECONDS = 0.002  # one indexed single-row read per poll: cheap, and short waits stay short
 
 
 @dataclass
@@ -24,29 +27,36 @@ class ReadModels:
     def tables(self, projection: str) -> dict[str, Table]:
         return self.registry.live(projection)
 
-    def wait_for(self, names: Sequence[str], position: int, timeout: float) -> bool:
-        """Poll the tracking rows until each projection has applied ``position``.
+    def caught_up(self, names: Sequence[str], position: int) -> bool:
+        """Has every named projection applied ``position``? A failed one does not hold the
+        reader back (it answers from what it has)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(state_table.c.position, state_table.c.state).where(
+                    state_table.c.name.in_(names)
+                )
+            ).all()
+        return len(rows) == len(set(names)) and all(
+            r.position >= position or r.state == FAILED for r in rows
+        )
 
-        Works whichever process runs the projections; a failed projection does not hold the
-        reader (it answers from what it has).
-        """
+    def wait_for(self, names: Sequence[str], position: int, timeout: float) -> bool:
+        """Poll the tracking rows until each projection has applied ``position``; works
+        whichever process runs the projections."""
         deadline = time.monotonic() + timeout
-        delay = 0.002
-        while True:
-            with self.engine.connect() as conn:
-                rows = conn.execute(
-                    select(state_table.c.position, state_table.c.state).where(
-                        state_table.c.name.in_(names)
-                    )
-                ).all()
-            if len(rows) == len(set(names)) and all(
-                r.position >= position or r.state == FAILED for r in rows
-            ):
-                return True
+        while not self.caught_up(names, position):
             if time.monotonic() >= deadline:
                 return False
-            time.sleep(delay)
-            delay = min(delay * 2, 0.02)
+            time.sleep(POLL_SECONDS)
+        return True
+
+    async def wait_for_async(self, names: Sequence[str], position: int, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while not await anyio.to_thread.run_sync(self.caught_up, names, position):
+            if time.monotonic() >= deadline:
+                return False
+            await anyio.sleep(POLL_SECONDS)
+        return True
 
 
 def encode_cursor(values: list[Any]) -> str:

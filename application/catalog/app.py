@@ -20,6 +20,9 @@ from domain.stores.errors import StoreNotFoundError
 class CatalogService:
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
+        # A store's currency never changes and stores are never deleted: remember it, and save
+        # a read of the store on every catalog command.
+        self._currencies: dict[UUID, str] = {}
 
     def get_product(self, store_id: UUID, product_id: UUID) -> Product:
         product = self.platform.find(Product, product_id)
@@ -39,21 +42,32 @@ class CatalogService:
         variants: list[dict[str, Any]],
         product_id: UUID | None = None,
     ) -> CommandResult:
-        def decide(at: datetime) -> Decision:
-            store = self._store(store_id)
+        new_id = product_id or uuid4()
+
+        def decide(at: datetime, *, blind: bool = True) -> Decision:
             product = Product.create(
                 store_id=store_id,
-                currency=store.currency,
+                currency=self._currency(store_id),
                 title=title,
                 description=description,
                 tax_category=tax_category,
                 variants=variants,
                 at=at,
-                product_id=product_id or uuid4(),
+                product_id=new_id,
             )
-            claims = self._claim(store_id, product.id, product.skus, at)
+            if blind:
+                # New SKUs are the rule: claim them without reading; a conflict retries below.
+                claims = [
+                    SkuClaim.claim_new(store_id=store_id, sku=sku, product_id=new_id, at=at)
+                    for sku in product.skus
+                ]
+            else:
+                claims = self._claim(store_id, new_id, product.skus, at)
             return Decision(
-                product, claims, on_conflict=self._explain_conflict(store_id, product.id, claims)
+                product,
+                claims,
+                on_conflict=self._explain_conflict(store_id, new_id, claims),
+                retry=(lambda at: decide(at, blind=False)) if blind else None,
             )
 
         return self.platform.execute(ctx.for_store(store_id), "CreateProduct", decide)
@@ -71,11 +85,11 @@ class CatalogService:
         variants: list[dict[str, Any]] | None = None,
     ) -> CommandResult:
         def decide(at: datetime) -> Decision:
-            store = self._store(store_id)
+            currency = self._currency(store_id)
             product = self._product(store_id, product_id, expected_version)
             before = set(product.skus)
             changes = product.edit(
-                currency=store.currency,
+                currency=currency,
                 at=at,
                 title=title,
                 description=description,
@@ -144,12 +158,17 @@ class CatalogService:
 
         return self.platform.execute(ctx.for_store(store_id), command, decide)
 
-    def _store(self, store_id: UUID) -> Store:
-        return self.platform.get(
-            Store,
-            store_id,
-            not_found=lambda: StoreNotFoundError(f"no store {store_id}", store_id=str(store_id)),
-        )
+    def _currency(self, store_id: UUID) -> str:
+        if store_id not in self._currencies:
+            store = self.platform.get(
+                Store,
+                store_id,
+                not_found=lambda: StoreNotFoundError(
+                    f"no store {store_id}", store_id=str(store_id)
+                ),
+            )
+            self._currencies[store_id] = store.currency
+        return self._currencies[store_id]
 
     def _product(self, store_id: UUID, product_id: UUID, expected_version: int | None) -> Product:
         product = self.get_product(store_id, product_id)

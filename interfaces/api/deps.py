@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 from uuid import UUID
 
@@ -19,7 +19,10 @@ from interfaces.bootstrap import Orion
 MAX_IDEMPOTENCY_KEY = 255
 
 
-def get_orion(request: Request) -> Orion:
+# Cheap dependencies are ``async``: a plain ``def`` would cost a thread-pool hop each.
+
+
+async def get_orion(request: Request) -> Orion:
     orion: Orion = request.app.state.orion
     return orion
 
@@ -27,7 +30,7 @@ def get_orion(request: Request) -> Orion:
 OrionDep = Annotated[Orion, Depends(get_orion)]
 
 
-def get_principal(request: Request, orion: OrionDep) -> Principal:
+async def get_principal(request: Request, orion: OrionDep) -> Principal:
     header = request.headers.get("authorization", "")
     if not header:
         return ANONYMOUS
@@ -43,7 +46,7 @@ def get_principal(request: Request, orion: OrionDep) -> Principal:
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def require_admin(principal: PrincipalDep) -> Principal:
+async def require_admin(principal: PrincipalDep) -> Principal:
     if principal.kind == "anonymous":
         raise AuthenticationError("sign in as a platform admin")
     if not principal.is_platform_admin:
@@ -54,7 +57,7 @@ def require_admin(principal: PrincipalDep) -> Principal:
 AdminDep = Annotated[Principal, Depends(require_admin)]
 
 
-def require_store_access(store_id: UUID, principal: PrincipalDep) -> Principal:
+async def require_store_access(store_id: UUID, principal: PrincipalDep) -> Principal:
     """A store's routes: its team (and platform admins). Others get 404, never 403."""
     if principal.kind == "anonymous":
         raise AuthenticationError("sign in to manage a store")
@@ -93,7 +96,7 @@ CommandCtx = Annotated[CommandContext, Depends(command_context)]
 _ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
 
 
-def expected_version(
+async def expected_version(
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> int | None:
     if if_match is None:
@@ -107,14 +110,14 @@ def expected_version(
 IfMatch = Annotated[int | None, Depends(expected_version)]
 
 
-def read_after(*projections: str) -> Callable[..., int | None]:
+def read_after(*projections: str) -> Callable[..., Awaitable[int | None]]:
     """A query dependency: wait (briefly, boundedly) until the read models have ``min_position``.
 
     The answer says how fresh it is: ``X-Orion-Position`` is the position asked for and
     ``X-Orion-Consistent`` whether the read models had reached it in time.
     """
 
-    def dependency(
+    async def dependency(
         orion: OrionDep,
         response: Response,
         min_position: Annotated[int | None, Query(ge=0)] = None,
@@ -122,7 +125,8 @@ def read_after(*projections: str) -> Callable[..., int | None]:
     ) -> int | None:
         wanted = max(min_position or 0, header_position or 0)
         if wanted:
-            reached = orion.read.wait_for(
+            # Waits on the event loop between polls, never holding a worker thread asleep.
+            reached = await orion.read.wait_for_async(
                 projections, wanted, orion.settings.consistency_timeout_seconds
             )
             response.headers["X-Orion-Position"] = str(wanted)

@@ -8,7 +8,9 @@ from uuid import UUID
 
 from sqlalchemy import (
     ColumnElement,
+    Double,
     and_,
+    cast,
     exists,
     func,
     literal_column,
@@ -22,6 +24,7 @@ from domain.shared.errors import ValidationError
 from projections.read import ReadModels, as_utc, decode_cursor, encode_cursor, parse_dt
 from projections.text import fold, tokens
 
+RELEVANCE_WINDOW = 1000
 SORTS = ("relevance", "price_asc", "price_desc", "newest")
 SORT_ALIASES = {"price": "price_asc", "-price": "price_desc", "-newest": "newest"}
 
@@ -145,27 +148,69 @@ def search_products(rm: ReadModels, search: SearchQuery) -> tuple[list[dict[str,
 
     rank: ColumnElement[Any] | None = None
     query: Any  # a Select; its column types vary with the branch taken
-    document: ColumnElement[Any]
+    id_column: Any = t.c.product_id
     if words and dialect == "postgresql":
         ts = func.to_tsquery(
             literal_column("'simple'::regconfig"), " & ".join(f"{w}:*" for w in words)
         )
-        document = literal_column(f"{t.name}.document")
-        # Higher is better in ts_rank; negated, every sort is ascending on its expression.
-        rank = -func.ts_rank(document, ts)
-        query = select(*_shop_columns(t), rank.label("rank")).where(document.op("@@")(ts))
+        document: Any = literal_column(f"{t.name}.document")
+        matches = _filtered(select(*_shop_columns(t)), t, attrs, search).where(
+            document.op("@@")(ts)
+        )
+        if sort == "relevance":
+            # Ranking reads every match; a word in a fifth of the catalogue would cost tens of
+            # milliseconds. Relevance therefore ranks the RELEVANCE_WINDOW newest matches
+            # (all of them for any specific query); sort by newest or price to page past them.
+            candidates = (
+                matches.add_columns(document.label("document"))
+                .order_by(t.c.published_at.desc(), t.c.product_id)
+                .limit(RELEVANCE_WINDOW)
+                .subquery("candidates")
+            )
+            # Higher is better in ts_rank; negated, every sort is ascending on its expression.
+            # As double precision, the rank a cursor carries compares exactly (a real's text
+            # form does not round-trip through a Python float).
+            rank = -cast(func.ts_rank(candidates.c.document, ts), Double)
+            query = select(*[candidates.c[c.name] for c in _shop_columns(t)], rank.label("rank"))
+            id_column = candidates.c.product_id
+        else:
+            query = matches
     elif words:
         fts = f"shop_products_fts{t.name.removeprefix('shop_products')}"
         match = " ".join(f'"{w}"*' for w in words)
         # bm25: lower is better; title and SKUs weigh most, then attributes, then description.
         rank = literal_column(f"bm25({fts}, 10.0, 1.0, 8.0, 4.0)")
-        query = (
+        query = _filtered(
             select(*_shop_columns(t), rank.label("rank"))
             .select_from(t.join(text(fts), text(f"{fts}.rowid = {t.name}.rowid")))
-            .where(text(f"{fts} MATCH :match").bindparams(match=match))
+            .where(text(f"{fts} MATCH :match").bindparams(match=match)),
+            t,
+            attrs,
+            search,
         )
     else:
-        query = select(*_shop_columns(t))
+        query = _filtered(select(*_shop_columns(t)), t, attrs, search)
+
+    (column, descending), key_of = _ordering(t, sort, rank)
+    if search.cursor:
+        kind = float if sort == "relevance" else int if sort.startswith("price") else parse_dt
+        first, product_id = decode_cursor(search.cursor, 2, (kind, UUID))
+        query = query.where(_after(column, id_column, first, product_id, descending))
+    query = query.order_by(column.desc() if descending else column, id_column).limit(
+        search.limit + 1
+    )
+    with rm.engine.connect() as conn:
+        rows = [_row(r) for r in conn.execute(query)]
+    more = len(rows) > search.limit
+    rows = rows[: search.limit]
+    next_cursor = encode_cursor([key_of(rows[-1]), str(rows[-1]["product_id"])]) if more else None
+    for r in rows:
+        r.pop("rank", None)
+    return rows, next_cursor
+
+
+def _filtered(query: Any, t: Any, attrs: Any, search: SearchQuery) -> Any:
+    """The store, price range and attribute filters every search applies."""
     query = query.where(t.c.store_id == search.store_id)
     if search.min_price is not None:
         query = query.where(t.c.price_min >= search.min_price)
@@ -180,25 +225,7 @@ def search_products(rm: ReadModels, search: SearchQuery) -> tuple[list[dict[str,
                 attrs.c.value == fold(value),
             )
         )
-
-    order, key_of = _ordering(t, sort, rank)
-    if search.cursor:
-        types = (float if sort == "relevance" else int if sort.startswith("price") else parse_dt,)
-        first, product_id = decode_cursor(search.cursor, 2, (types[0], UUID))
-        column, descending = order
-        query = query.where(_after(column, t.c.product_id, first, product_id, descending))
-    column, descending = order
-    query = query.order_by(column.desc() if descending else column, t.c.product_id).limit(
-        search.limit + 1
-    )
-    with rm.engine.connect() as conn:
-        rows = [_row(r) for r in conn.execute(query)]
-    more = len(rows) > search.limit
-    rows = rows[: search.limit]
-    next_cursor = encode_cursor([key_of(rows[-1]), str(rows[-1]["product_id"])]) if more else None
-    for r in rows:
-        r.pop("rank", None)
-    return rows, next_cursor
+    return query
 
 
 def _ordering(t: Any, sort: str, rank: ColumnElement[Any] | None) -> tuple[Any, Any]:
