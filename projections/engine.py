@@ -112,6 +112,9 @@ class Projection:
     def handle(self, envelope: EventEnvelope, w: Writer) -> None:
         raise NotImplementedError
 
+    def finish(self, w: Writer) -> None:
+        """Called once per batch after the last ``handle``, before the rows are written."""
+
 
 @dataclass(frozen=True)
 class ProjectionStatus:
@@ -483,6 +486,7 @@ class ProjectionEngine:
                 if isinstance(envelope.event, _Undecodable):
                     raise envelope.event.error
                 projection.handle(envelope, writer)
+            projection.finish(writer)
             writer.flush()
             values: dict[str, Any] = {column: new_position, "updated_at": _now()}
             if column == "position":

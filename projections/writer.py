@@ -36,6 +36,8 @@ class Writer:
         self.conn = conn
         self.tables = tables
         self._buffers: dict[str, _TableBuffer] = {}
+        # Per-batch notes a projection keeps between ``handle`` and ``finish``.
+        self.scratch: dict[str, Any] = {}
 
     def _buffer(self, table: str) -> _TableBuffer:
         if table not in self._buffers:

@@ -166,24 +166,35 @@ class StorefrontSearchProjection(Projection):
         w.prefetch("shop_products", changed)
 
     def handle(self, envelope: EventEnvelope, w: Writer) -> None:
-        # Keep the full current state, then derive the shop rows from it.
+        # Keep the full current state; the shop rows are derived from it once per product per
+        # batch, in ``finish`` (a rebuild sees create, publish and edits of a product together).
         apply_product_event(envelope, w)
         e = envelope.event
-        product = w.get("products", e.originator_id)
-        if product is None:
-            return
+        if isinstance(e, Product.Created):
+            return  # a new product is a draft: not in the shop
+        touched: dict[Any, Any] = w.scratch.setdefault("touched", {})
+        if isinstance(e, Product.Published):
+            touched[e.originator_id] = e.timestamp
+        else:
+            touched.setdefault(e.originator_id, None)
+
+    def finish(self, w: Writer) -> None:
+        for product_id, published_now in w.scratch.get("touched", {}).items():
+            product = w.get("products", product_id)
+            existing = w.get("shop_products", product_id)
+            if product is None or product["status"] != ProductStatus.PUBLISHED.value:
+                if existing is not None:
+                    w.delete("shop_products", product_id)
+                    w.replace_children("attributes", "product_id", product_id, [])
+                continue
+            published_at = published_now or (
+                existing["published_at"] if existing else product["updated_at"]
+            )
+            self._put_shop_row(w, product, published_at)
+
+    @staticmethod
+    def _put_shop_row(w: Writer, product: dict[str, Any], published_at: Any) -> None:
         product_id = product["product_id"]
-        if product["status"] != ProductStatus.PUBLISHED.value:
-            if isinstance(e, Product.Unpublished | Product.Archived):
-                w.delete("shop_products", product_id)
-                w.replace_children("attributes", "product_id", product_id, [])
-            return
-        existing = w.get("shop_products", product_id)
-        published_at = (
-            existing["published_at"]
-            if existing is not None and not isinstance(e, Product.Published)
-            else e.timestamp
-        )
         variants = product["variants"]
         attributes = sorted(
             {(k, fold(v)) for var in variants for k, v in var["attributes"].items()}

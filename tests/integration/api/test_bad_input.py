@@ -117,8 +117,8 @@ def edit(body: Any, **headers: Any) -> Case:
 
 def read(path: Callable[[World], str], params: dict[str, Any]) -> Case:
     # Read after the world's writes, so a slow read model never answers 404 for the store.
-    return lambda w: lambda: w.api.get(
-        path(w), expect=None, **{"min_position": w.product["position"], **params}
+    return lambda w: (
+        lambda: w.api.get(path(w), expect=None, **{"min_position": w.product["position"], **params})
     )
 
 
