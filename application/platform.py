@@ -158,6 +158,13 @@ class Platform:
             try:
                 decision = attempt(at)
             except OrionError as error:
+                if record_id is not None:
+                    # A concurrent retry with the same key committed after our check above:
+                    # its effect is what made this decision fail (SKU taken, already
+                    # published, stale If-Match). Answer as it did.
+                    earlier = self._replay(ctx, record_id)
+                    if earlier is not None:
+                        return earlier
                 self._tell(command, type(error).__name__, 0, 0)
                 raise
             aggregates = _unique([decision.primary, *decision.touched])

@@ -50,7 +50,15 @@ class Variant:
         return cls(data["sku"], Money(price["amount"], price["currency"]), dict(data["attributes"]))
 
 
+def check_no_nul(value: str, field: str) -> str:
+    """PostgreSQL text cannot hold NUL: accepted, it would stop the read models."""
+    if "\x00" in value:
+        raise ValidationError(field, "must not contain NUL characters")
+    return value
+
+
 def check_title(title: str) -> str:
+    check_no_nul(title, "title")
     cleaned = " ".join(title.split())
     if not cleaned:
         raise ValidationError("title", "must not be blank")
@@ -60,6 +68,7 @@ def check_title(title: str) -> str:
 
 
 def check_description(description: str) -> str:
+    check_no_nul(description, "description")
     if len(description) > MAX_DESCRIPTION:
         raise ValidationError("description", f"must be at most {MAX_DESCRIPTION} characters")
     return description.strip()
@@ -81,7 +90,13 @@ def check_attributes(attributes: dict[str, str], field: str) -> dict[str, str]:
         key = name.strip().lower()
         if not key or len(key) > MAX_ATTR_NAME:
             raise ValidationError(field, f"attribute names are 1-{MAX_ATTR_NAME} characters")
-        if not isinstance(value, str) or not value.strip() or len(value) > MAX_ATTR_VALUE:
+        check_no_nul(name, field)
+        if (
+            not isinstance(value, str)
+            or not value.strip()
+            or len(value) > MAX_ATTR_VALUE
+            or "\x00" in value
+        ):
             raise ValidationError(
                 f"{field}.{key}", f"attribute values are 1-{MAX_ATTR_VALUE} characters"
             )

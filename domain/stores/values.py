@@ -38,6 +38,8 @@ def check_code(code: str) -> str:
 
 
 def check_name(name: str, field: str = "name") -> str:
+    if "\x00" in name:
+        raise ValidationError(field, "must not contain NUL characters")
     cleaned = " ".join(name.split())
     if not cleaned:
         raise ValidationError(field, "must not be blank")

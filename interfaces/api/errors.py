@@ -85,7 +85,13 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, error: RequestValidationError) -> JSONResponse:
         errors = [
-            {"field": _field_path(tuple(e.get("loc", ()))), "message": e.get("msg", "invalid")}
+            {
+                # A body that is not JSON at all: loc is ("body", <char offset>).
+                "field": "body"
+                if e.get("type") == "json_invalid"
+                else _field_path(tuple(e.get("loc", ()))),
+                "message": e.get("msg", "invalid"),
+            }
             for e in error.errors()
         ]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -21,6 +22,7 @@ from sqlalchemy import (
 )
 
 from domain.shared.errors import ValidationError
+from domain.shared.money import MAX_AMOUNT
 from projections.read import ReadModels, as_utc, decode_cursor, encode_cursor, parse_dt
 from projections.text import fold, tokens
 
@@ -193,7 +195,7 @@ def search_products(rm: ReadModels, search: SearchQuery) -> tuple[list[dict[str,
 
     (column, descending), key_of = _ordering(t, sort, rank)
     if search.cursor:
-        kind = float if sort == "relevance" else int if sort.startswith("price") else parse_dt
+        kind = _finite if sort == "relevance" else _amount if sort.startswith("price") else parse_dt
         first, product_id = decode_cursor(search.cursor, 2, (kind, UUID))
         query = query.where(_after(column, id_column, first, product_id, descending))
     query = query.order_by(column.desc() if descending else column, id_column).limit(
@@ -244,3 +246,17 @@ def _after(
     """Keyset condition: rows strictly after (value, last_id) in the chosen order."""
     beyond = column < value if descending else column > value
     return or_(beyond, and_(column == value, id_column > last_id))
+
+
+def _amount(value: object) -> int:
+    """A price in a cursor: an integer a BIGINT (and SQLite) can hold, else a 422."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_AMOUNT:
+        raise ValueError(value)
+    return value
+
+
+def _finite(value: object) -> float:
+    number = float(value)  # type: ignore[arg-type]
+    if not math.isfinite(number):
+        raise ValueError(value)
+    return number

@@ -7,6 +7,7 @@ from sqlalchemy import MetaData, Table
 from domain.stores.aggregates import ACTIVE, SUSPENDED, Store
 from projections.engine import EventEnvelope, Projection, topic
 from projections.stores.tables import define_tables
+from projections.text import fold
 from projections.writer import Writer
 
 
@@ -30,6 +31,7 @@ class StoresProjection(Projection):
                     "store_id": e.originator_id,
                     "code": e.code,
                     "name": e.name,
+                    "name_folded": fold(e.name),
                     "country": e.country,
                     "currency": e.currency,
                     "locale": e.locale,
@@ -41,7 +43,13 @@ class StoresProjection(Projection):
             )
         elif isinstance(e, Store.DetailsChanged):
             w.update(
-                "stores", e.originator_id, name=e.name, country=e.country, locale=e.locale, **common
+                "stores",
+                e.originator_id,
+                name=e.name,
+                name_folded=fold(e.name),
+                country=e.country,
+                locale=e.locale,
+                **common,
             )
         elif isinstance(e, Store.Suspended):
             w.update(

@@ -3,9 +3,10 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import ColumnElement, select, tuple_
 
 from projections.read import ReadModels, decode_cursor, encode_cursor, parse_dt
+from projections.text import fold
 
 
 def get_store(rm: ReadModels, store_id: UUID) -> dict[str, Any] | None:
@@ -35,8 +36,12 @@ def list_stores(
     if status:
         query = query.where(t.c.status == status)
     if q:
-        like = f"%{q.lower()}%"
-        query = query.where(func.lower(t.c.name).like(like) | t.c.code.like(like))
+        # Case- and accent-insensitive on both backends (SQLite's lower() is ASCII only), and
+        # LIKE's wildcards in q are literal characters.
+        matches: ColumnElement[bool] = t.c.code.like(_contains(q.strip().lower()), escape="\\")
+        if fold(q):
+            matches = matches | t.c.name_folded.like(_contains(fold(q)), escape="\\")
+        query = query.where(matches)
     if cursor:
         created, store_id = decode_cursor(cursor, 2, (parse_dt, UUID))
         query = query.where(tuple_(t.c.created_at, t.c.store_id) > tuple_(created, store_id))
@@ -51,3 +56,8 @@ def list_stores(
         else None
     )
     return rows, next_cursor
+
+
+def _contains(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

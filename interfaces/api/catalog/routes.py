@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from domain.catalog.errors import ProductNotFoundError
 from domain.shared.errors import ValidationError
+from domain.shared.money import MAX_AMOUNT
 from domain.stores.errors import StoreNotFoundError
 from interfaces.api.catalog.schemas import (
     ProductCreate,
@@ -122,7 +123,8 @@ def get_product(
 
 
 def _active_store_id(orion: OrionDep, store_code: str) -> UUID:
-    store = get_store_by_code(orion.read, store_code)
+    # NUL cannot be in a code, and PostgreSQL refuses it in a query parameter.
+    store = None if "\x00" in store_code else get_store_by_code(orion.read, store_code)
     # A suspended store's shop is closed: it answers as if it did not exist.
     if store is None or store["status"] != "active":
         raise StoreNotFoundError(f"no shop {store_code!r}", store_code=store_code)
@@ -134,7 +136,7 @@ def _attribute_filters(attr: list[str]) -> tuple[tuple[str, str], ...]:
     pairs = []
     for item in attr:
         name, sep, value = item.partition(":")
-        if not sep or not name.strip() or not value.strip():
+        if not sep or not name.strip() or not value.strip() or "\x00" in item:
             raise ValidationError("attr", "use attr=name:value, e.g. attr=colour:red")
         pairs.append((name, value))
     return tuple(pairs)
@@ -146,8 +148,8 @@ def search_shop(
     orion: OrionDep,
     __: ShopFresh,
     q: Annotated[str | None, Query(max_length=200)] = None,
-    min_price: Annotated[int | None, Query(ge=0)] = None,
-    max_price: Annotated[int | None, Query(ge=0)] = None,
+    min_price: Annotated[int | None, Query(ge=0, le=MAX_AMOUNT)] = None,
+    max_price: Annotated[int | None, Query(ge=0, le=MAX_AMOUNT)] = None,
     attr: Annotated[list[str], Query(max_length=10)] = [],  # noqa: B006 (FastAPI default)
     sort: Annotated[str | None, Query(max_length=20)] = None,
     cursor: Annotated[str | None, Query(max_length=500)] = None,

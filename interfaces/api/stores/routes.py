@@ -45,7 +45,7 @@ def list_stores(
     _: AdminDep,
     __: Fresh,
     status: Annotated[str | None, Query(pattern="^(active|suspended)$")] = None,
-    q: Annotated[str | None, Query(max_length=100)] = None,
+    q: Annotated[str | None, Query(max_length=100, pattern="^[^\x00]*$")] = None,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> StoreList:

@@ -27,10 +27,12 @@ STATUSES = {"draft", "published", "archived"}
 
 # -- valid input ---------------------------------------------------------------------------------
 
-titles = st.text(min_size=1, max_size=40).filter(lambda t: t.split()) | st.sampled_from(
+# Any text but NUL, which the model refuses (PostgreSQL text cannot hold it).
+text = st.characters(exclude_characters="\x00")
+titles = st.text(text, min_size=1, max_size=40).filter(lambda t: t.split()) | st.sampled_from(
     ["T-shirt", "  T-shirt ", "Mug"]
 )
-descriptions = st.text(max_size=40)
+descriptions = st.text(text, max_size=40)
 tax_categories = st.sampled_from([t.value for t in TaxCategory])
 # A small pool of SKUs makes edits that keep, drop and re-add the same SKUs likely.
 skus = st.sampled_from(["TS-S", "TS-M", "TS-L", "MUG.1", "CAP/2"]) | st.from_regex(

@@ -19,7 +19,9 @@ from domain.stores.errors import StoreStateError
 from tests.unit.domain.replay import Recorder
 from tests.unit.domain.scenario import at
 
-names = st.text(min_size=1, max_size=30).filter(lambda t: t.split()) | st.just("Shop")
+names = st.text(st.characters(exclude_characters="\x00"), min_size=1, max_size=30).filter(
+    lambda t: t.split()
+) | st.just("Shop")
 countries = st.sampled_from(["LU", "BE", "de", " fr ", "US"])
 locales = st.sampled_from(["en", "fr-LU", "de_DE", "pt-BR", "fr_LU"])
 
