@@ -29,6 +29,7 @@ class _TableBuffer:
         self.maybe_stored: set[Key] = set()  # keys that may already have a row in the database
         self.absent: set[Key] = set()  # keys known to have no row (prefetched and not found)
         self.children: dict[tuple[str, Any], list[dict[str, Any]]] = {}
+        self.fresh_children: set[tuple[str, Any]] = set()  # parents with nothing stored yet
 
 
 class Writer:
@@ -52,14 +53,14 @@ class Writer:
     def insert(self, table: str, row: dict[str, Any]) -> None:
         """A row that is new (its key never stored before, e.g. an aggregate's creation)."""
         buf = self._buffer(table)
-        buf.rows[self._key(buf, row)] = dict(row)
+        buf.rows[self._key(buf, row)] = row
 
     def put(self, table: str, row: dict[str, Any]) -> None:
         """Insert or replace the whole row."""
         buf = self._buffer(table)
         key = self._key(buf, row)
         buf.maybe_stored.add(key)
-        buf.rows[key] = dict(row)
+        buf.rows[key] = row
 
     def prefetch(self, table: str, keys: Iterable[Any]) -> None:
         """Load the rows the batch will ``get``, in one query per 500 keys."""
@@ -101,11 +102,14 @@ class Writer:
 
     def update(self, table: str, key: Any, **values: Any) -> bool:
         """Change some columns of an existing row; False when there is no such row."""
-        row = self.get(table, key)
+        buf = self._buffer(table)
+        k = self._key(buf, key)
+        if k not in buf.rows and self.get(table, key) is None:
+            return False
+        row = buf.rows.get(k)
         if row is None:
             return False
-        row.update(values)
-        self._buffer(table).rows[self._key(self._buffer(table), key)] = row
+        row.update(values)  # in place: the buffered row is the writer's own
         return True
 
     def delete(self, table: str, key: Any) -> None:
@@ -115,10 +119,23 @@ class Writer:
         buf.rows[k] = None
 
     def replace_children(
-        self, table: str, parent_column: str, parent: Any, rows: list[dict[str, Any]]
+        self,
+        table: str,
+        parent_column: str,
+        parent: Any,
+        rows: list[dict[str, Any]],
+        *,
+        fresh: bool = False,
     ) -> None:
-        """Replace every row of ``table`` whose ``parent_column`` is ``parent``."""
-        self._buffer(table).children[(parent_column, parent)] = [dict(r) for r in rows]
+        """Replace every row of ``table`` whose ``parent_column`` is ``parent`` (``fresh``: the
+        parent is known to have none stored yet)."""
+        buf = self._buffer(table)
+        key = (parent_column, parent)
+        if fresh and key not in buf.children:
+            buf.fresh_children.add(key)
+        elif not fresh:
+            buf.fresh_children.discard(key)
+        buf.children[key] = rows
 
     def flush(self) -> None:
         for buf in self._buffers.values():
@@ -153,12 +170,14 @@ class Writer:
         table = buf.table
         by_column: dict[str, list[Any]] = {}
         for column, parent in buf.children:
-            by_column.setdefault(column, []).append(parent)
+            if (column, parent) not in buf.fresh_children:
+                by_column.setdefault(column, []).append(parent)
         for column, parents in by_column.items():
             for i in range(0, len(parents), 500):
                 self.conn.execute(table.delete().where(table.c[column].in_(parents[i : i + 500])))
         self._insert(table, [r for rs in buf.children.values() for r in rs])
         buf.children.clear()
+        buf.fresh_children.clear()
 
     def _insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
         if not rows:

@@ -46,8 +46,15 @@ class CatalogProjection(Projection):
 
 
 def _changed_products(envelopes: Sequence[EventEnvelope]) -> list[Any]:
-    """Products the batch changes after their creation: their rows must be read."""
-    return [e.event.originator_id for e in envelopes if not isinstance(e.event, Product.Created)]
+    """Products the batch changes but did not create: their stored rows must be read."""
+    created = {e.event.originator_id for e in envelopes if isinstance(e.event, Product.Created)}
+    return list(
+        {
+            e.event.originator_id
+            for e in envelopes
+            if not isinstance(e.event, Product.Created) and e.event.originator_id not in created
+        }
+    )
 
 
 def apply_product_event(envelope: EventEnvelope, w: Writer) -> None:
@@ -161,9 +168,12 @@ class StorefrontSearchProjection(Projection):
             conn.execute(text(f"DROP TABLE IF EXISTS shop_products_fts{suffix}"))
 
     def prefetch(self, envelopes: Sequence[EventEnvelope], w: Writer) -> None:
-        changed = _changed_products(envelopes)
-        w.prefetch("products", changed)
-        w.prefetch("shop_products", changed)
+        w.prefetch("products", _changed_products(envelopes))
+        # Also the products created in this batch: "no shop row yet" is then known, not asked.
+        w.prefetch(
+            "shop_products",
+            {e.event.originator_id for e in envelopes if not isinstance(e.event, Product.Created)},
+        )
 
     def handle(self, envelope: EventEnvelope, w: Writer) -> None:
         # Keep the full current state; the shop rows are derived from it once per product per
@@ -190,16 +200,19 @@ class StorefrontSearchProjection(Projection):
             published_at = published_now or (
                 existing["published_at"] if existing else product["updated_at"]
             )
-            self._put_shop_row(w, product, published_at)
+            self._put_shop_row(w, product, published_at, fresh=existing is None)
 
     @staticmethod
-    def _put_shop_row(w: Writer, product: dict[str, Any], published_at: Any) -> None:
+    def _put_shop_row(
+        w: Writer, product: dict[str, Any], published_at: Any, *, fresh: bool
+    ) -> None:
+        """``fresh``: the product has no shop rows yet, so nothing needs deleting first."""
         product_id = product["product_id"]
         variants = product["variants"]
         attributes = sorted(
             {(k, fold(v)) for var in variants for k, v in var["attributes"].items()}
         )
-        w.put(
+        (w.insert if fresh else w.put)(
             "shop_products",
             {
                 "product_id": product_id,
@@ -227,4 +240,5 @@ class StorefrontSearchProjection(Projection):
                 {"product_id": product_id, "name": k, "value": v, "store_id": product["store_id"]}
                 for k, v in attributes
             ],
+            fresh=fresh,
         )
