@@ -9,14 +9,14 @@ Rows a batch will read are fetched up front in one query per table (``prefetch``
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 from psycopg import sql
 from psycopg.types.json import Json
-from sqlalchemy import JSON, Connection, Table, and_, select, tuple_
+from sqlalchemy import JSON, Connection, Table, and_, bindparam, select, tuple_
 
 Key = tuple[Any, ...]
 
@@ -28,6 +28,10 @@ class _TableBuffer:
         self.rows: dict[Key, dict[str, Any] | None] = {}  # None = deleted
         self.maybe_stored: set[Key] = set()  # keys that may already have a row in the database
         self.absent: set[Key] = set()  # keys known to have no row (prefetched and not found)
+        # Column changes to stored rows that were never read: written by one UPDATE per batch.
+        self.patches: dict[Key, dict[str, Any]] = {}
+        # Rows read from the database and not replaced since: only their patches are written.
+        self.loaded: set[Key] = set()
         self.children: dict[tuple[str, Any], list[dict[str, Any]]] = {}
         self.fresh_children: set[tuple[str, Any]] = set()  # parents with nothing stored yet
 
@@ -53,17 +57,28 @@ class Writer:
     def insert(self, table: str, row: dict[str, Any]) -> None:
         """A row that is new (its key never stored before, e.g. an aggregate's creation)."""
         buf = self._buffer(table)
-        buf.rows[self._key(buf, row)] = row
+        k = self._key(buf, row)
+        buf.patches.pop(k, None)
+        buf.loaded.discard(k)
+        buf.rows[k] = row
 
     def put(self, table: str, row: dict[str, Any]) -> None:
         """Insert or replace the whole row."""
         buf = self._buffer(table)
         key = self._key(buf, row)
         buf.maybe_stored.add(key)
+        buf.patches.pop(key, None)
+        buf.loaded.discard(key)
         buf.rows[key] = row
 
-    def prefetch(self, table: str, keys: Iterable[Any]) -> None:
-        """Load the rows the batch will ``get``, in one query per 500 keys."""
+    def prefetch(
+        self, table: str, keys: Iterable[Any], columns: Sequence[str] | None = None
+    ) -> None:
+        """Load the rows the batch will ``get``, in one query per 500 keys.
+
+        With ``columns``, only those (and the key) are read: enough for a handler that only
+        looks at them; such a row is never rewritten whole unless the handler ``put``s it.
+        """
         buf = self._buffer(table)
         wanted = {self._key(buf, k) for k in keys} - buf.rows.keys() - buf.absent
         if not wanted:
@@ -75,10 +90,17 @@ class Writer:
                 where = buf.table.c[buf.pk[0]].in_([k[0] for k in chunk])
             else:
                 where = tuple_(*(buf.table.c[c] for c in buf.pk)).in_(chunk)
-            for found in self.conn.execute(select(buf.table).where(where)):
+            wanted_columns = (
+                [buf.table.c[c] for c in dict.fromkeys([*buf.pk, *columns])]
+                if columns
+                else list(buf.table.columns)
+            )
+            for found in self.conn.execute(select(*wanted_columns).where(where)):
                 row = dict(found._mapping)
                 k = self._key(buf, row)
+                row.update(buf.patches.get(k, {}))
                 buf.rows[k] = row
+                buf.loaded.add(k)
                 buf.maybe_stored.add(k)
         buf.absent.update(wanted - buf.rows.keys())
 
@@ -96,26 +118,39 @@ class Writer:
         ).first()
         if found is None:
             return None
+        row = dict(found._mapping)
+        row.update(buf.patches.get(k, {}))
         buf.maybe_stored.add(k)
-        buf.rows[k] = dict(found._mapping)
-        return dict(found._mapping)
+        buf.loaded.add(k)
+        buf.rows[k] = row
+        return dict(row)
 
     def update(self, table: str, key: Any, **values: Any) -> bool:
         """Change some columns of an existing row; False when there is no such row."""
+        if self.get(table, key) is None:
+            return False
+        self.patch(table, key, **values)
+        return True
+
+    def patch(self, table: str, key: Any, **values: Any) -> None:
+        """Change some columns of a row without reading it (it must exist)."""
         buf = self._buffer(table)
         k = self._key(buf, key)
-        if k not in buf.rows and self.get(table, key) is None:
-            return False
-        row = buf.rows.get(k)
-        if row is None:
-            return False
-        row.update(values)  # in place: the buffered row is the writer's own
-        return True
+        if k in buf.rows:
+            row = buf.rows[k]
+            if row is None:
+                return
+            row.update(values)
+            if k not in buf.loaded:
+                return  # the whole row is written anyway
+        buf.patches.setdefault(k, {}).update(values)
 
     def delete(self, table: str, key: Any) -> None:
         buf = self._buffer(table)
         k = self._key(buf, key)
         buf.maybe_stored.add(k)
+        buf.patches.pop(k, None)
+        buf.loaded.discard(k)
         buf.rows[k] = None
 
     def replace_children(
@@ -140,6 +175,7 @@ class Writer:
     def flush(self) -> None:
         for buf in self._buffers.values():
             self._flush_rows(buf)
+            self._flush_patches(buf)
             self._flush_children(buf)
         self._buffers.clear()
 
@@ -147,7 +183,9 @@ class Writer:
         if not buf.rows:
             return
         table = buf.table
-        stale = [k for k in buf.rows if k in buf.maybe_stored]
+        # Rows read and left as they were, or only patched, are not rewritten.
+        rewrite = {k: r for k, r in buf.rows.items() if k not in buf.loaded}
+        stale = [k for k in rewrite if k in buf.maybe_stored]
         if stale:
             if len(buf.pk) == 1:
                 col = table.c[buf.pk[0]]
@@ -158,11 +196,51 @@ class Writer:
                 cols = tuple_(*(table.c[c] for c in buf.pk))
                 for i in range(0, len(stale), 500):
                     self.conn.execute(table.delete().where(cols.in_(stale[i : i + 500])))
-        rows = [r for r in buf.rows.values() if r is not None]
-        self._insert(table, rows)
+        self._insert(table, [r for r in rewrite.values() if r is not None])
         buf.rows.clear()
         buf.maybe_stored.clear()
         buf.absent.clear()
+        buf.loaded.clear()
+
+    def _flush_patches(self, buf: _TableBuffer) -> None:
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for key, values in buf.patches.items():
+            groups.setdefault(tuple(sorted(values)), []).append(
+                {**dict(zip(buf.pk, key, strict=True)), **values}
+            )
+        buf.patches.clear()
+        table = buf.table
+        for n, (columns, rows) in enumerate(groups.items()):
+            if self.conn.dialect.name != "postgresql":
+                statement = (
+                    table.update()
+                    .where(and_(*(table.c[c] == bindparam(f"k_{c}") for c in buf.pk)))
+                    .values({c: bindparam(c) for c in columns})
+                )
+                self.conn.execute(
+                    statement,
+                    [
+                        {**{f"k_{c}": r[c] for c in buf.pk}, **{c: r[c] for c in columns}}
+                        for r in rows
+                    ],
+                )
+                continue
+            # PostgreSQL: COPY the changes into a temporary table, then one UPDATE … FROM.
+            temp = f"_orion_patch_{n}"
+            every = [*buf.pk, *columns]
+            self.conn.exec_driver_sql(
+                f"CREATE TEMP TABLE {temp} ON COMMIT DROP AS SELECT "
+                + ", ".join(f'"{c}"' for c in every)
+                + f' FROM "{table.name}" WITH NO DATA'
+            )
+            self._copy(
+                temp, every, {c.name for c in table.columns if isinstance(c.type, JSON)}, rows
+            )
+            assignments = ", ".join(f'"{c}" = p."{c}"' for c in columns)
+            match = " AND ".join(f't."{c}" = p."{c}"' for c in buf.pk)
+            self.conn.exec_driver_sql(
+                f'UPDATE "{table.name}" AS t SET {assignments} FROM {temp} AS p WHERE {match}'
+            )
 
     def _flush_children(self, buf: _TableBuffer) -> None:
         if not buf.children:
@@ -189,8 +267,13 @@ class Writer:
         # connection's own psycopg connection, inside the same transaction as everything else.
         columns = [c.name for c in table.columns if c.name in rows[0]]
         json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
+        self._copy(table.name, columns, json_columns, rows)
+
+    def _copy(
+        self, name: str, columns: list[str], json_columns: set[str], rows: list[dict[str, Any]]
+    ) -> None:
         statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-            sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, columns))
+            sql.Identifier(name), sql.SQL(", ").join(map(sql.Identifier, columns))
         )
         raw: Any = self.conn.connection.driver_connection
         with raw.cursor() as cursor, cursor.copy(statement) as copy:

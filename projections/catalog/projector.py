@@ -38,10 +38,8 @@ class CatalogProjection(Projection):
     def define_tables(self, metadata: MetaData, suffix: str) -> dict[str, Table]:
         return define_catalog_tables(metadata, suffix)
 
-    def prefetch(self, envelopes: Sequence[EventEnvelope], w: Writer) -> None:
-        w.prefetch("products", _changed_products(envelopes))
-
     def handle(self, envelope: EventEnvelope, w: Writer) -> None:
+        # Changes to products created in earlier batches are patched without reading them.
         apply_product_event(envelope, w)
 
 
@@ -94,13 +92,13 @@ def apply_product_event(envelope: EventEnvelope, w: Writer) -> None:
                 currency=currency,
                 skus=" ".join(fold(v["sku"]) for v in changes["variants"]),
             )
-        w.update("products", e.originator_id, **changes, **common)
+        w.patch("products", e.originator_id, **changes, **common)
     elif isinstance(e, Product.Published):
-        w.update("products", e.originator_id, status=ProductStatus.PUBLISHED.value, **common)
+        w.patch("products", e.originator_id, status=ProductStatus.PUBLISHED.value, **common)
     elif isinstance(e, Product.Unpublished):
-        w.update("products", e.originator_id, status=ProductStatus.DRAFT.value, **common)
+        w.patch("products", e.originator_id, status=ProductStatus.DRAFT.value, **common)
     elif isinstance(e, Product.Archived):
-        w.update("products", e.originator_id, status=ProductStatus.ARCHIVED.value, **common)
+        w.patch("products", e.originator_id, status=ProductStatus.ARCHIVED.value, **common)
 
 
 class StorefrontSearchProjection(Projection):
@@ -173,6 +171,7 @@ class StorefrontSearchProjection(Projection):
         w.prefetch(
             "shop_products",
             {e.event.originator_id for e in envelopes if not isinstance(e.event, Product.Created)},
+            columns=["published_at"],  # all ``finish`` reads of a stored shop row
         )
 
     def handle(self, envelope: EventEnvelope, w: Writer) -> None:
