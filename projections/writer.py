@@ -8,12 +8,10 @@ Rows a batch will read are fetched up front in one query per table (``prefetch``
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
-from uuid import UUID
 
+import orjson
 from psycopg import sql
 from psycopg.types.json import Json
 from sqlalchemy import JSON, Connection, Table, and_, bindparam, select, tuple_
@@ -25,6 +23,11 @@ class _TableBuffer:
     def __init__(self, table: Table) -> None:
         self.table = table
         self.pk = [c.name for c in table.primary_key.columns]
+        if len(self.pk) == 1:
+            only = self.pk[0]
+            self.key_of: Callable[[dict[str, Any]], Key] = lambda row: (row[only],)
+        else:
+            self.key_of = lambda row: tuple(row[c] for c in self.pk)
         self.rows: dict[Key, dict[str, Any] | None] = {}  # None = deleted
         self.maybe_stored: set[Key] = set()  # keys that may already have a row in the database
         self.absent: set[Key] = set()  # keys known to have no row (prefetched and not found)
@@ -50,9 +53,9 @@ class Writer:
         return self._buffers[table]
 
     def _key(self, buf: _TableBuffer, row_or_key: Any) -> Key:
-        if isinstance(row_or_key, dict):
-            return tuple(row_or_key[c] for c in buf.pk)
-        return row_or_key if isinstance(row_or_key, tuple) else (row_or_key,)
+        if type(row_or_key) is dict:
+            return buf.key_of(row_or_key)
+        return row_or_key if type(row_or_key) is tuple else (row_or_key,)
 
     def insert(self, table: str, row: dict[str, Any]) -> None:
         """A row that is new (its key never stored before, e.g. an aggregate's creation)."""
@@ -279,18 +282,17 @@ class Writer:
         with raw.cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:
                 copy.write_row(
-                    [Json(row[c], dumps=dumps) if c in json_columns else row[c] for c in columns]
+                    [
+                        Json(row[c], dumps=dump_bytes) if c in json_columns else row[c]
+                        for c in columns
+                    ]
                 )
 
 
-def _default(value: Any) -> Any:
-    if isinstance(value, UUID):
-        return str(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+def dump_bytes(value: Any) -> bytes:
+    """JSON for read-model columns (orjson: UUIDs and datetimes as ISO strings, fast)."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
 
 
 def dumps(value: Any) -> str:
-    """JSON for read-model columns: UUIDs and datetimes as strings, no ASCII escaping."""
-    return json.dumps(value, default=_default, ensure_ascii=False, separators=(",", ":"))
+    return dump_bytes(value).decode()
