@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -184,7 +184,6 @@ class ProjectionEngine:
         batch_size: int = 1000,
         rebuild_batch_size: int = 5000,
         poll_interval: float = 0.2,
-        on_batch: Callable[[str, int, int], None] | None = None,
     ) -> None:
         self.recorder = recorder
         self.mapper = mapper
@@ -198,10 +197,8 @@ class ProjectionEngine:
         self._read_ahead: dict[tuple[str, int], tuple[int, Future[_Batch]]] = {}
         self._indexed: set[tuple[str, int]] = set()
         self.poll_interval = poll_interval
-        self.on_batch = on_batch
         self._wakeup = threading.Event()
         self._stopping = threading.Event()
-        self._progress = threading.Condition()
         self._thread: threading.Thread | None = None
         self._retry_at: dict[str, float] = {}
 
@@ -309,28 +306,6 @@ class ProjectionEngine:
                 self._wakeup.wait(self.poll_interval)
                 self._wakeup.clear()
 
-    # -- read-your-writes ----------------------------------------------------------------------
-
-    def wait_for(self, names: Sequence[str], position: int, timeout: float) -> bool:
-        """Wait until every named projection has applied ``position`` (in this process)."""
-        deadline = time.monotonic() + timeout
-        with self._progress:
-            while True:
-                if all(self._position(n) >= position for n in names):
-                    return True
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                self._progress.wait(min(remaining, 0.05))
-
-    def _position(self, name: str) -> int:
-        with self.engine.connect() as conn:
-            row = self._state(conn, name)
-        if row is None or row.state == FAILED:
-            # A failed projection will not catch up by waiting; answer from what it has.
-            return 1 << 62 if row is not None else 0
-        return int(row.position)
-
     # -- status and control --------------------------------------------------------------------
 
     def status(self, name: str) -> ProjectionStatus:
@@ -415,8 +390,6 @@ class ProjectionEngine:
             self._read_ahead.pop((name, generation), None)
             self._fail_precisely(name, generation, batch.envelopes, column, position, error)
             return 0, None
-        if live:
-            self._notify_progress(name, batch.end, len(batch.envelopes))
         return max(len(batch.envelopes), 1), (batch.end if batch.reached_head else None)
 
     def _advance_rebuild(self, row: Any) -> int:
@@ -465,7 +438,6 @@ class ProjectionEngine:
         if result.rowcount == 1:
             self.registry.set_live(name, generation)
             log.info("projection %s: rebuilt generation %s swapped in", name, generation)
-            self._notify_progress(name, position, 0)
         return 0
 
     def _apply(
@@ -498,8 +470,6 @@ class ProjectionEngine:
             )
             if result.rowcount != 1:
                 raise _LostRace  # another runner applied this batch: roll ours back
-        if self.on_batch is not None:
-            self.on_batch(name, new_position, len(envelopes))
 
     def _fail_precisely(
         self,
@@ -543,7 +513,6 @@ class ProjectionEngine:
                     updated_at=_now(),
                 )
             )
-        self._notify_progress(name, position, 0)
 
     def _envelope(self, notification: Notification) -> EventEnvelope:
         try:
@@ -552,10 +521,6 @@ class ProjectionEngine:
             return EventEnvelope(notification.id, notification.topic, _Undecodable(error), {})
         meta = dict(vars(event).get("_meta") or {})
         return EventEnvelope(notification.id, notification.topic, event, meta)
-
-    def _notify_progress(self, name: str, position: int, count: int) -> None:
-        with self._progress:
-            self._progress.notify_all()
 
     # -- generations ---------------------------------------------------------------------------
 

@@ -40,16 +40,6 @@ class ReadModels:
             r.position >= position or r.state == FAILED for r in rows
         )
 
-    def wait_for(self, names: Sequence[str], position: int, timeout: float) -> bool:
-        """Poll the tracking rows until each projection has applied ``position``; works
-        whichever process runs the projections."""
-        deadline = time.monotonic() + timeout
-        while not self.caught_up(names, position):
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(POLL_SECONDS)
-        return True
-
     async def wait_for_async(self, names: Sequence[str], position: int, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
         while not await anyio.to_thread.run_sync(self.caught_up, names, position):
