@@ -62,6 +62,7 @@ state_table = Table(
     Column("rebuild_generation", Integer),
     Column("rebuild_position", BigInteger),
     Column("rebuild_started_at", DateTime(timezone=True)),
+    Column("rebuild_error", Text),
     Column("retired_generation", Integer),
     Column("retired_at", DateTime(timezone=True)),
     Column("updated_at", DateTime(timezone=True)),
@@ -129,6 +130,7 @@ class ProjectionStatus:
     error_position: int | None
     error_topic: str | None
     rebuild_position: int | None
+    rebuild_error: str | None = None
 
 
 class TableRegistry:
@@ -200,7 +202,8 @@ class ProjectionEngine:
         self._wakeup = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
-        self._retry_at: dict[str, float] = {}
+        # (projection, is the rebuild) → when a failed one may try again
+        self._retry_at: dict[tuple[str, bool], float] = {}
 
     # -- set-up --------------------------------------------------------------------------------
 
@@ -315,7 +318,8 @@ class ProjectionEngine:
         return request_rebuild(self.engine, name)
 
     def resume(self, name: str) -> None:
-        self._retry_at.pop(name, None)
+        self._retry_at.pop((name, False), None)
+        self._retry_at.pop((name, True), None)
         with self.engine.begin() as conn:
             conn.execute(
                 update(state_table)
@@ -332,12 +336,11 @@ class ProjectionEngine:
         if row is None:
             return 0
         self._drop_retired(row)
-        if row.state == FAILED:
-            if time.monotonic() < self._retry_at.get(name, 0):
-                return 0
-            log.info("projection %s: retrying after failure at %s", name, row.error_position)
-        applied, _ = self._advance(name, row.generation, int(row.position), live=True)
-        if row.rebuild_generation is not None:
+        applied = 0
+        if row.state != FAILED or time.monotonic() >= self._retry_at.get((name, False), 0):
+            applied, _ = self._advance(name, row.generation, int(row.position), live=True)
+        rebuild_waits = time.monotonic() < self._retry_at.get((name, True), 0)
+        if row.rebuild_generation is not None and not rebuild_waits:
             applied += self._advance_rebuild(row)
         return applied
 
@@ -383,9 +386,12 @@ class ProjectionEngine:
         column = "position" if live else "rebuild_position"
         try:
             self._apply(name, generation, batch.envelopes, column, position, batch.end)
-        except _LostRace:
+        except _LostRace:  # another runner applied this batch first
             self._read_ahead.pop((name, generation), None)
             return 0, None
+        except OperationalError:  # the database is away: nothing committed; run_once retries
+            self._read_ahead.pop((name, generation), None)
+            raise
         except Exception as error:
             self._read_ahead.pop((name, generation), None)
             self._fail_precisely(name, generation, batch.envelopes, column, position, error)
@@ -419,6 +425,8 @@ class ProjectionEngine:
                     state_table.c.rebuild_position == position,
                     # Never move a read model backwards: a reader who saw position P keeps it.
                     state_table.c.position <= position,
+                    # One retired generation at a time, so none is left behind undropped.
+                    state_table.c.retired_generation.is_(None),
                 )
                 .values(
                     generation=generation,
@@ -430,6 +438,7 @@ class ProjectionEngine:
                     rebuild_generation=None,
                     rebuild_position=None,
                     rebuild_started_at=None,
+                    rebuild_error=None,
                     retired_generation=row.generation,
                     retired_at=_now(),
                     updated_at=_now(),
@@ -480,7 +489,10 @@ class ProjectionEngine:
         position: int,
         error: Exception,
     ) -> None:
-        """Apply the events before the failing one, then stop this projection, saying why."""
+        """Apply the events before the failing one, then stop this projection, saying why.
+
+        A failure in a rebuild stops only the rebuild: the live generation keeps serving.
+        """
         failed: EventEnvelope | None = None
         for envelope in envelopes:
             try:
@@ -492,27 +504,33 @@ class ProjectionEngine:
                 break
             position = envelope.position
         detail = "".join(traceback.format_exception_only(type(error), error)).strip()
+        if failed is None:
+            # Every event applied on its own: the batch's error did not come from an event.
+            log.warning("projection %s: batch failed, events applied one by one: %s", name, detail)
+            return
+        rebuilding = column == "rebuild_position"
         log.error(
-            "projection %s stopped at event %s (%s): %s",
+            "projection %s%s stopped at event %s (%s): %s",
             name,
-            failed.position if failed else None,
-            failed.topic if failed else None,
+            " (rebuild)" if rebuilding else "",
+            failed.position,
+            failed.topic,
             detail,
         )
-        self._retry_at[name] = time.monotonic() + FAILED_RETRY_SECONDS
+        self._retry_at[(name, rebuilding)] = time.monotonic() + FAILED_RETRY_SECONDS
+        values: dict[str, Any] = {
+            "error": detail[:2000],
+            "error_position": failed.position,
+            "error_topic": failed.topic,
+            "failed_at": _now(),
+            "updated_at": _now(),
+        }
+        if rebuilding:
+            values = {"rebuild_error": f"at {failed.position} ({failed.topic}): {detail}"[:2000]}
+        else:
+            values["state"] = FAILED
         with self.engine.begin() as conn:
-            conn.execute(
-                update(state_table)
-                .where(state_table.c.name == name)
-                .values(
-                    state=FAILED,
-                    error=detail[:2000],
-                    error_position=failed.position if failed else None,
-                    error_topic=failed.topic if failed else None,
-                    failed_at=_now(),
-                    updated_at=_now(),
-                )
-            )
+            conn.execute(update(state_table).where(state_table.c.name == name).values(**values))
 
     def _envelope(self, notification: Notification) -> EventEnvelope:
         try:
@@ -647,6 +665,7 @@ def projection_status(
         error_position=row.error_position,
         error_topic=row.error_topic,
         rebuild_position=row.rebuild_position,
+        rebuild_error=row.rebuild_error,
     )
 
 

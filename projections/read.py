@@ -27,26 +27,30 @@ class ReadModels:
     def tables(self, projection: str) -> dict[str, Table]:
         return self.registry.live(projection)
 
-    def caught_up(self, names: Sequence[str], position: int) -> bool:
-        """Has every named projection applied ``position``? A failed one does not hold the
-        reader back (it answers from what it has)."""
+    def progress(self, names: Sequence[str], position: int) -> tuple[bool, bool]:
+        """(every named projection has applied ``position``, one of them is stopped behind it).
+
+        A stopped (failed) projection will not catch up by waiting: the reader gets what it
+        has at once, marked as not consistent."""
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(state_table.c.position, state_table.c.state).where(
                     state_table.c.name.in_(names)
                 )
             ).all()
-        return len(rows) == len(set(names)) and all(
-            r.position >= position or r.state == FAILED for r in rows
-        )
+        behind = [r for r in rows if r.position < position]
+        reached = len(rows) == len(set(names)) and not behind
+        return reached, any(r.state == FAILED for r in behind)
 
     async def wait_for_async(self, names: Sequence[str], position: int, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
-        while not await anyio.to_thread.run_sync(self.caught_up, names, position):
-            if time.monotonic() >= deadline:
+        while True:
+            reached, stuck = await anyio.to_thread.run_sync(self.progress, names, position)
+            if reached:
+                return True
+            if stuck or time.monotonic() >= deadline:
                 return False
             await anyio.sleep(POLL_SECONDS)
-        return True
 
 
 def encode_cursor(values: list[Any]) -> str:

@@ -46,6 +46,7 @@ class Writer:
         self._buffers: dict[str, _TableBuffer] = {}
         # Per-batch notes a projection keeps between ``handle`` and ``finish``.
         self.scratch: dict[str, Any] = {}
+        self._temp_tables = 0  # temporary tables live until commit: names must not repeat
 
     def _buffer(self, table: str) -> _TableBuffer:
         if table not in self._buffers:
@@ -213,7 +214,7 @@ class Writer:
             )
         buf.patches.clear()
         table = buf.table
-        for n, (columns, rows) in enumerate(groups.items()):
+        for columns, rows in groups.items():
             if self.conn.dialect.name != "postgresql":
                 statement = (
                     table.update()
@@ -229,7 +230,8 @@ class Writer:
                 )
                 continue
             # PostgreSQL: COPY the changes into a temporary table, then one UPDATE … FROM.
-            temp = f"_orion_patch_{n}"
+            self._temp_tables += 1
+            temp = f"_orion_patch_{self._temp_tables}"
             every = [*buf.pk, *columns]
             self.conn.exec_driver_sql(
                 f"CREATE TEMP TABLE {temp} ON COMMIT DROP AS SELECT "

@@ -80,7 +80,7 @@ async def command_context(
             raise ValidationError("Idempotency-Key", f"must be 1-{MAX_IDEMPOTENCY_KEY} characters")
         body = await request.body()
         digest = hashlib.sha256()
-        digest.update(f"{request.method} {request.url.path}\n".encode())
+        digest.update(f"{request.method} {request.url.path}?{request.url.query}\n".encode())
         digest.update(body)
         fingerprint = digest.hexdigest()
     return CommandContext(
