@@ -7,9 +7,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from application.platform import OrionApplication, event_metadata
+from application.platform import OrionApplication
 from domain.shared.aggregate import OrionAggregate
 from domain.shared.errors import NotFoundError, ValidationError
+from domain.shared.events import event_data, event_metadata
 
 
 class AggregateNotFoundError(NotFoundError):
@@ -25,9 +26,6 @@ class HistoricEvent:
     metadata: dict[str, Any]
 
 
-_ENVELOPE = {"originator_id", "originator_version", "timestamp", "originator_topic", "_meta"}
-
-
 class AuditService:
     def __init__(self, app: OrionApplication) -> None:
         self.app = app
@@ -41,7 +39,7 @@ class AuditService:
                 version=e.originator_version,
                 event_type=type(e).__qualname__,
                 occurred_at=e.timestamp,
-                data={k: v for k, v in vars(e).items() if k not in _ENVELOPE},
+                data=event_data(e),
                 metadata=event_metadata(e),
             )
             for e in events

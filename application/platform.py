@@ -32,12 +32,12 @@ from domain.shared.errors import (
     PreconditionFailedError,
     ValidationError,
 )
+from domain.shared.events import META_KEY
 from domain.shared.idempotency import IdempotencyRecord
 from domain.shared.ids import idempotency_record_id
 from domain.stores.aggregates import Store
 
 A = TypeVar("A", bound=Aggregate)
-META_KEY = "_meta"
 
 
 class DateAsISO(Transcoding):
@@ -80,10 +80,6 @@ def check_version(aggregate: Aggregate, expected_version: int | None) -> None:
             f"{aggregate.version}",
             current_version=aggregate.version,
         )
-
-
-def event_metadata(event: object) -> dict[str, Any]:
-    return dict(vars(event).get(META_KEY) or {})
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from uuid import UUID
 import typer
 
 from application.audit import AuditService
+from domain.shared.events import event_data, event_metadata
 from interfaces.bootstrap import Orion, bootstrap
 from interfaces.settings import Settings
 
@@ -177,16 +178,14 @@ def events_tail(
 
 
 def _event_line(position: int, topic: str, event: Any) -> dict[str, Any]:
-    data = {k: v for k, v in vars(event).items() if k not in ("originator_topic",)}
-    meta = data.pop("_meta", None)
     return {
         "position": position,
         "type": topic.split(":")[-1],
-        "aggregate_id": str(data.pop("originator_id")),
-        "version": data.pop("originator_version"),
-        "at": data.pop("timestamp"),
-        "meta": meta,
-        "data": data,
+        "aggregate_id": str(event.originator_id),
+        "version": event.originator_version,
+        "at": event.timestamp,
+        "meta": event_metadata(event) or None,
+        "data": event_data(event),
     }
 
 

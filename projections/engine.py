@@ -39,6 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.schema import CreateTable
 
+from domain.shared.events import event_metadata
 from projections.writer import Writer
 
 log = logging.getLogger("orion.projections")
@@ -537,8 +538,7 @@ class ProjectionEngine:
             event = self.mapper.to_domain_event(notification)
         except Exception as error:  # an event this code cannot read: its handler will say so
             return EventEnvelope(notification.id, notification.topic, _Undecodable(error), {})
-        meta = dict(vars(event).get("_meta") or {})
-        return EventEnvelope(notification.id, notification.topic, event, meta)
+        return EventEnvelope(notification.id, notification.topic, event, event_metadata(event))
 
     # -- generations ---------------------------------------------------------------------------
 

@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from sqlalchemy import MetaData, Table
 
+from domain.shared.events import event_data
 from domain.stores.aggregates import Store
 from projections.audit.tables import define_tables
 from projections.engine import EventEnvelope, Projection
 from projections.writer import Writer
-
-_ENVELOPE_KEYS = {"originator_id", "originator_version", "timestamp", "originator_topic", "_meta"}
-
-
-def event_data(event: Any) -> dict[str, Any]:
-    """The event's own attributes, without the envelope every event has.
-
-    Values stay as they are (UUIDs, datetimes): the read model's JSON serialiser writes them.
-    """
-    return {k: v for k, v in vars(event).items() if k not in _ENVELOPE_KEYS}
 
 
 class AuditProjection(Projection):

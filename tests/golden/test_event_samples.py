@@ -18,7 +18,8 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
-from application.platform import META_KEY, OrionApplication
+from application.platform import OrionApplication
+from domain.shared.events import META_KEY
 from tests.golden import make_samples
 from tests.golden.discovery import event_classes
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from application.platform import event_metadata
 from domain.shared.errors import ValidationError
+from domain.shared.events import event_metadata
 from domain.stores.errors import StoreCodeTakenError
 from tests.unit.application.world import World
 
