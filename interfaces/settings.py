@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import field_validator
+from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -19,6 +19,23 @@ class Settings(BaseSettings):
     # How long a query waits for ``min_position`` before answering from what it has.
     consistency_timeout_seconds: float = 2.0
     log_level: str = "INFO"
+
+    # Signs tokens and keys the blind indexes of e-mails and the personal-data keys. Must stay
+    # the same across restarts and processes; the embedded default keeps one in ./var/secret.key.
+    secret_key: SecretStr | None = None
+    secret_key_file: str = "./var/secret.key"
+    # Links in e-mails (invitations, password resets) point here.
+    public_url: str = "http://localhost:8000"
+    # Mail: SMTP in production (smtp://user:pass@host:587, smtps://… for implicit TLS); without
+    # it, mails are written as .eml files to the outbox directory (or printed, with "console").
+    smtp_url: str | None = None
+    mail_outbox: str = "./var/outbox"
+    mail_from: str = "Orion <no-reply@localhost>"
+    # Sessions: short-lived access tokens, rotating refresh tokens.
+    access_token_minutes: int = 15
+    refresh_token_days: int = 30
+    # Browsers only send Secure cookies over HTTPS; a developer on http://localhost may relax it.
+    cookie_secure: bool = True
 
     @field_validator("database_url")
     @classmethod
