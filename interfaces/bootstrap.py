@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -13,9 +16,17 @@ from urllib.parse import unquote, urlparse
 import psycopg
 
 from application.catalog.app import CatalogService
+from application.identity.accounts import IdentityKit
+from application.identity.customers import CustomerService
+from application.identity.keys import Keyring, Passwords
+from application.identity.teams import TeamService
+from application.identity.tokens import AccessTokens
+from application.identity.users import UserService
 from application.platform import OrionApplication, Platform
 from application.ports import Clock
 from application.stores.app import StoreService
+from domain.shared.personal import PersonalData
+from interfaces.adapters.vault import SqlPersonalData
 from interfaces.settings import Settings
 from projections.audit.projector import AuditProjection
 from projections.catalog.projector import CatalogProjection, StorefrontSearchProjection
@@ -25,7 +36,8 @@ from projections.read import ReadModels
 from projections.stores.projector import StoresProjection
 
 
-def all_projections() -> list[Projection]:
+def all_projections(personal: PersonalData | None = None) -> list[Projection]:
+    del personal  # the identity read models take it (next commit)
     return [
         StoresProjection(),
         CatalogProjection(),
@@ -76,6 +88,29 @@ def schema_lock(database_url: str) -> Iterator[None]:
             conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK_KEY,))
 
 
+log = logging.getLogger("orion")
+
+
+def load_secret(settings: Settings) -> bytes:
+    """The platform secret: ``ORION_SECRET_KEY``, or a key file made once (embedded default)."""
+    if settings.secret_key is not None:
+        return settings.secret_key.get_secret_value().encode()
+    path = Path(settings.secret_key_file)
+    if not path.exists():
+        if not settings.is_sqlite:
+            log.warning("ORION_SECRET_KEY is not set: using the key file %s", path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Created exclusively: two processes starting together cannot write two keys.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_urlsafe(48))
+    return path.read_text().strip().encode()
+
+
 @dataclass
 class Orion:
     """Everything a process needs, built once."""
@@ -85,12 +120,18 @@ class Orion:
     platform: Platform
     stores: StoreService
     catalog: CatalogService
+    users: UserService
+    customers: CustomerService
+    teams: TeamService
+    kit: IdentityKit
+    personal: SqlPersonalData
     projections: ProjectionEngine
     read: ReadModels
     extras: dict[str, Any] = field(default_factory=dict)
 
     def close(self) -> None:
         self.projections.stop()
+        self.personal.engine.dispose()
         self.projections.engine.dispose()
         self.read.engine.dispose()
         self.app.close()
@@ -98,10 +139,12 @@ class Orion:
 
 def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -> Orion:
     settings = settings or Settings()
+    keyring = Keyring(load_secret(settings))
+    personal = SqlPersonalData(make_engine(settings.database_url, pool_size=4), keyring.kek)
     # The library merges os.environ into its env: keep stray variables from changing the store.
     for key in ("PERSISTENCE_MODULE", "POSTGRES_ENABLE_DB_FUNCTIONS"):
         os.environ.pop(key, None)
-    projections = all_projections()
+    projections = all_projections(personal)
     writer_engine = make_engine(settings.read_url, writer=True, pool_size=4)
     reader_engine = make_engine(settings.read_url)
     # Processes starting together (API, projector, worker) must not race to create tables.
@@ -116,15 +159,29 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
             registry=registry,
         )
         engine.setup()
+        personal.setup()
     platform = Platform(app, clock)
     # A commit in this process wakes the in-process projection engine at once.
     platform.listeners.append(lambda *_: engine.wake())
+    kit = IdentityKit(
+        personal=personal,
+        keyring=keyring,
+        passwords=Passwords(),
+        tokens=AccessTokens(keyring.jwt_key, timedelta(minutes=settings.access_token_minutes)),
+        refresh_lifetime=timedelta(days=settings.refresh_token_days),
+    )
+    users = UserService(platform, kit)
     return Orion(
         settings=settings,
         app=app,
         platform=platform,
         stores=StoreService(platform),
         catalog=CatalogService(platform),
+        users=users,
+        customers=CustomerService(platform, kit),
+        teams=TeamService(platform, kit, users),
+        kit=kit,
+        personal=personal,
         projections=engine,
         read=ReadModels(reader_engine, registry),
     )

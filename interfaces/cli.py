@@ -222,6 +222,39 @@ def demo_load() -> None:
     typer.echo(f"demo data: {made['stores']} stores, {made['products']} products loaded")
 
 
+@cli.command()
+def worker(
+    burst: Annotated[bool, typer.Option("--burst", help="Run the queued jobs, then exit.")] = False,
+) -> None:
+    """Run background jobs (e-mails, …) from the Redis queue "orion"."""
+    settings = Settings()
+    if not settings.redis_url:
+        typer.echo(
+            "error: the embedded default runs jobs in-process; set ORION_REDIS_URL to run a worker",
+            err=True,
+        )
+        raise typer.Exit(2)
+    import redis
+    from rq import Queue, SimpleWorker
+
+    from workers.queue import QUEUE_NAME
+    from workers.runtime import install
+
+    orion = _orion(settings)
+    if "runtime" in orion.extras:  # the jobs' mailer and composers, as bootstrap built them
+        install(orion.extras["runtime"])
+    connection = redis.Redis.from_url(settings.redis_url)
+    # SimpleWorker runs each job in this process instead of a fork per job: the bootstrapped
+    # application (and its connection pools, which are not fork-safe) serves every job.
+    rq_worker = SimpleWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection)
+    typer.echo(f"worker on {redact_url(settings.redis_url)}, queue {QUEUE_NAME!r}")
+    try:
+        # The scheduler moves retries (10 s, 1 min, 5 min later) back onto the queue.
+        rq_worker.work(burst=burst, with_scheduler=True, logging_level=settings.log_level)
+    finally:
+        orion.close()
+
+
 def main() -> None:
     sys.exit(cli())
 

@@ -23,6 +23,7 @@ from interfaces.bootstrap import Orion, bootstrap
 from interfaces.settings import Settings
 
 ADMIN_TOKEN = "test-admin-token-" + secrets.token_hex(8)
+SECRET_KEY = "test-secret-key-" + secrets.token_hex(16)
 PG_ADMIN_URL = os.environ.get(
     "ORION_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
@@ -80,7 +81,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, admin_token=ADMIN_TOKEN, redis_url=None)
+    return Settings(
+        database_url=database_url,
+        admin_token=ADMIN_TOKEN,
+        redis_url=None,
+        secret_key=SECRET_KEY,
+        cookie_secure=True,
+    )
 
 
 @pytest.fixture

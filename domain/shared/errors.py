@@ -47,3 +47,15 @@ class PreconditionFailedError(OrionError):
 
 class PermissionDeniedError(OrionError):
     code = "permission_denied"
+
+
+class AuthenticationError(OrionError):
+    """Missing or invalid credentials (401). Says nothing of which part was wrong."""
+
+    code = "unauthenticated"
+
+
+class RateLimitedError(OrionError):
+    """Too many attempts (429); ``retry_after`` is in seconds."""
+
+    code = "rate_limited"

@@ -24,3 +24,15 @@ def sku_claim_id(store_id: UUID, sku: str) -> UUID:
 
 def idempotency_record_id(scope: str, key: str) -> UUID:
     return uuid5(NS_IDEMPOTENCY, f"{scope}:{key}")
+NS_EMAIL = UUID("6f1b7a52-2d0c-4c4e-9b1e-6a1c0c9f2b04")
+NS_TEAM = UUID("6f1b7a52-2d0c-4c4e-9b1e-6a1c0c9f2b05")
+
+
+def email_claim_id(scope: str, email_index: str) -> UUID:
+    # ``email_index`` is a keyed hash (blind index) of the e-mail, never the e-mail itself:
+    # the id in the log must not let anyone without the key test whether an address is known.
+    return uuid5(NS_EMAIL, f"{scope}:{email_index}")
+
+
+def team_id(store_id: UUID) -> UUID:
+    return uuid5(NS_TEAM, str(store_id))

@@ -11,9 +11,14 @@ from uuid import UUID
 from fastapi import Depends, Header, Query, Request, Response
 
 from application.context import CommandContext
-from domain.shared.errors import NotFoundError, PermissionDeniedError, ValidationError
+from domain.shared.errors import (
+    AuthenticationError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
 from interfaces.api.auth import ANONYMOUS, Principal, authenticate_bearer
-from interfaces.api.errors import AuthenticationError
+
 from interfaces.bootstrap import Orion
 
 MAX_IDEMPOTENCY_KEY = 255

@@ -11,11 +11,13 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from domain.shared.errors import (
+    AuthenticationError,
     ConflictError,
     NotFoundError,
     OrionError,
     PermissionDeniedError,
     PreconditionFailedError,
+    RateLimitedError,
     ValidationError,
 )
 from projections.errors import ReadModelNotReadyError
@@ -25,10 +27,6 @@ TYPE_BASE = "https://orion.dev/problems/"
 PROBLEM = "application/problem+json"
 
 
-class AuthenticationError(OrionError):
-    code = "unauthenticated"
-
-
 STATUS_BY_ERROR: list[tuple[type[OrionError], int, str]] = [
     (ValidationError, 422, "Invalid input"),
     (NotFoundError, 404, "Not found"),
@@ -36,6 +34,7 @@ STATUS_BY_ERROR: list[tuple[type[OrionError], int, str]] = [
     (ConflictError, 409, "Conflict"),
     (PermissionDeniedError, 403, "Forbidden"),
     (AuthenticationError, 401, "Authentication required"),
+    (RateLimitedError, 429, "Too many requests"),
     (ReadModelNotReadyError, 503, "Read model not ready"),
 ]
 
@@ -51,8 +50,10 @@ def problem(
     }
     # Extension members never overwrite the standard ones (an error field may be named "code").
     body.update({k: v for k, v in (extra or {}).items() if v is not None and k not in body})
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    if status == 429 and extra and extra.get("retry_after"):
+        headers["Retry-After"] = str(extra["retry_after"])
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers or None)
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:

@@ -1,0 +1,100 @@
+"""Fixtures for the job tests: a real Redis, namespaced per test, and real SMTP servers.
+
+Every Redis key a test makes contains its ``redis_ns`` token (queue name, job ids, claim and
+rate-limit prefixes), so parallel test processes never collide and the keys are removed after.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import redis
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from tests.conftest import _service_missing
+
+REDIS_URL = os.environ.get("ORION_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=2).ping()
+    except redis.exceptions.ConnectionError as error:
+        _service_missing("Redis", error)
+    return REDIS_URL
+
+
+@pytest.fixture
+def redis_ns(redis_url: str) -> Iterator[str]:
+    """A token unique to this test; every key holding it is deleted afterwards."""
+    token = f"orion-test-{os.getpid()}-{uuid.uuid4().hex[:12]}"
+    yield token
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(match=f"*{token}*", count=1000))
+    if keys:
+        client.delete(*keys)
+    # RQ lists every queue it has seen in one set: take ours out of it.
+    queues = [q for q in client.smembers("rq:queues") if token.encode() in q]
+    if queues:
+        client.srem("rq:queues", *queues)
+    client.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class Inbox:
+    """What an SMTP server really received."""
+
+    envelopes: list[Envelope] = field(default_factory=list)
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        self.envelopes.append(envelope)
+        return "250 OK"
+
+
+class Refusing:
+    """A server that refuses every recipient."""
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
+    ) -> str:
+        return "550 5.7.1 recipient refused"
+
+
+@dataclass
+class SmtpServer:
+    url: str
+    inbox: Inbox
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield SmtpServer(f"smtp://127.0.0.1:{port}", inbox)
+    controller.stop()
+
+
+@pytest.fixture
+def refusing_smtp_url() -> Iterator[str]:
+    port = free_port()
+    controller = Controller(Refusing(), hostname="127.0.0.1", port=port)
+    controller.start()
+    yield f"smtp://127.0.0.1:{port}"
+    controller.stop()

@@ -1,0 +1,272 @@
+"""The reaction runner on SQLite and PostgreSQL: from the head, nothing lost, nothing repeated."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+import pytest
+import redis
+from rq import Queue, SimpleWorker
+from sqlalchemy import Engine, update
+
+from application.context import SYSTEM
+from application.mail import MailComposer, MailMessage
+from application.reactions import Job, Reaction, mail_job
+from domain.stores.aggregates import Store
+from interfaces.bootstrap import Orion
+from interfaces.reactions import ReactionRunner, reactions_table
+from projections.db import make_engine
+from tests.builders import random_code
+from tests.integration.jobs.conftest import SmtpServer
+from workers.queue import InlineJobQueue, RQJobQueue
+from workers.runtime import MemoryClaims, RedisClaims, Runtime, install
+
+REGISTERED = f"{Store.Registered.__module__}:{Store.Registered.__qualname__}"
+
+
+@dataclass
+class RecordingQueue:
+    """A JobQueue that keeps what it is given (and can be told to fail, like a Redis outage)."""
+
+    jobs: list[tuple[str, tuple[Any, ...], str | None]] = field(default_factory=list)
+    fail: bool = False
+
+    def enqueue(self, func: str, *args: Any, job_id: str | None = None) -> None:
+        if self.fail:
+            raise ConnectionError("queue unreachable")
+        self.jobs.append((func, args, job_id))
+
+
+def welcome_jobs(position: int, event: Any) -> list[Job]:
+    return [Job("jobs.welcome", (str(event.originator_id),))]
+
+
+WELCOME = Reaction("welcome", (REGISTERED,), welcome_jobs)
+
+
+def register(orion: Orion, name: str = "Shop") -> UUID:
+    result = orion.stores.register(
+        SYSTEM, code=random_code(), name=name, country="LU", currency="EUR", locale="en"
+    )
+    return result.id
+
+
+@pytest.fixture
+def engine(orion: Orion) -> Iterator[Engine]:
+    engine = make_engine(orion.settings.database_url, writer=True, pool_size=2)
+    yield engine
+    engine.dispose()
+
+
+def runner(orion: Orion, engine: Engine, queue: Any, *reactions: Reaction) -> ReactionRunner:
+    made = ReactionRunner(
+        recorder=orion.app.recorder,
+        mapper=orion.app.mapper,
+        engine=engine,
+        queue=queue,
+        reactions=reactions or (WELCOME,),
+    )
+    made.setup()
+    return made
+
+
+def head(orion: Orion) -> int:
+    return orion.app.recorder.max_notification_id() or 0
+
+
+def test_a_new_reaction_starts_at_the_head(orion: Orion, engine: Engine) -> None:
+    register(orion, "Before")
+    queue = RecordingQueue()
+    reactions = runner(orion, engine, queue)
+    assert reactions.positions() == {"welcome": head(orion)}
+    reactions.run_until_caught_up(timeout=10)
+    assert queue.jobs == []  # history is not re-sent
+
+    later = [register(orion), register(orion)]
+    reactions.run_until_caught_up(timeout=10)
+    assert [args for _, args, _ in queue.jobs] == [(str(s),) for s in later]
+    assert reactions.positions() == {"welcome": head(orion)}
+
+
+def test_job_ids_are_deterministic(orion: Orion, engine: Engine) -> None:
+    queue = RecordingQueue()
+    two = Reaction(
+        "two",
+        (REGISTERED,),
+        lambda position, event: [Job("jobs.a", ()), Job("jobs.b", (), job_id=f"own-{position}")],
+    )
+    reactions = runner(orion, engine, queue, two)
+    register(orion)
+    position = head(orion)
+    reactions.run_until_caught_up(timeout=10)
+    assert [job_id for _, _, job_id in queue.jobs] == [f"two-{position}-0", f"own-{position}"]
+
+
+def test_other_events_move_the_position_without_jobs(orion: Orion, engine: Engine) -> None:
+    queue = RecordingQueue()
+    reactions = runner(orion, engine, queue)
+    store = register(orion)
+    orion.stores.change_details(SYSTEM, store, name="Renamed")
+    orion.stores.suspend(SYSTEM, store, reason="test")
+    reactions.run_until_caught_up(timeout=10)
+    assert len(queue.jobs) == 1
+    assert reactions.positions() == {"welcome": head(orion)}
+
+
+def test_a_restart_neither_loses_nor_repeats(orion: Orion, engine: Engine) -> None:
+    queue = RecordingQueue()
+    first = runner(orion, engine, queue)
+    a = register(orion)
+    first.run_until_caught_up(timeout=10)
+    b = register(orion)  # committed while "down": the next process must catch it
+
+    restarted = runner(orion, engine, queue)  # a new process: position from the table
+    restarted.run_until_caught_up(timeout=10)
+    assert [args for _, args, _ in queue.jobs] == [(str(a),), (str(b),)]
+
+    again = runner(orion, engine, queue)
+    again.run_until_caught_up(timeout=10)
+    assert len(queue.jobs) == 2
+
+
+def test_a_failed_enqueue_is_retried_with_the_same_job_id(orion: Orion, engine: Engine) -> None:
+    queue = RecordingQueue(fail=True)
+    reactions = runner(orion, engine, queue)
+    start = head(orion)
+    store = register(orion)
+    position = head(orion)
+    assert reactions.run_once() == 0
+    assert reactions.positions() == {"welcome": start}  # not past the event it could not queue
+
+    queue.fail = False
+    restarted = runner(orion, engine, queue)
+    restarted.run_until_caught_up(timeout=10)
+    assert queue.jobs == [("jobs.welcome", (str(store),), f"welcome-{position}-0")]
+
+
+def test_one_failing_reaction_does_not_stop_the_others(orion: Orion, engine: Engine) -> None:
+    def broken(position: int, event: Any) -> list[Job]:
+        raise RuntimeError("bug")
+
+    queue = RecordingQueue()
+    reactions = runner(orion, engine, queue, WELCOME, Reaction("broken", (REGISTERED,), broken))
+    start = head(orion)
+    register(orion)
+    reactions.run_once()
+    assert len(queue.jobs) == 1
+    assert reactions.positions() == {"welcome": head(orion), "broken": start}
+
+
+def test_the_background_thread_follows_the_log(orion: Orion, engine: Engine) -> None:
+    queue = RecordingQueue()
+    reactions = runner(orion, engine, queue)
+    reactions.start()
+    try:
+        store = register(orion)
+        reactions.wake()
+        deadline = time.monotonic() + 10
+        while not queue.jobs and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        reactions.stop()
+    assert [args for _, args, _ in queue.jobs] == [(str(store),)]
+
+
+# -- end to end: an event, a job, a mail -------------------------------------------------------
+
+
+def store_mails(orion: Orion) -> Reaction:
+    def react(position: int, event: Any) -> list[Job]:
+        store = str(event.originator_id)
+        return [mail_job("test.store-welcome", {"store_id": store}, f"store-welcome:{store}")]
+
+    return Reaction("store-mails", (REGISTERED,), react)
+
+
+def store_composers(orion: Orion) -> MailComposer:
+    def welcome(ref: dict[str, Any]) -> MailMessage | None:
+        store = orion.stores.get(UUID(ref["store_id"]))
+        return MailMessage(to="owner@example.com", subject=f"Welcome, {store.name}", text="Hi")
+
+    registry = MailComposer()
+    registry.register("test.store-welcome", welcome)
+    return registry
+
+
+@pytest.fixture
+def runtime_slot() -> Iterator[None]:
+    previous = install(None)
+    yield
+    install(previous)
+
+
+def test_event_to_mail_through_rq(
+    orion: Orion,
+    engine: Engine,
+    redis_url: str,
+    redis_ns: str,
+    smtp_server: SmtpServer,
+    runtime_slot: None,
+) -> None:
+    from interfaces.adapters.mail import SmtpMailer
+
+    install(
+        Runtime(
+            mailer=SmtpMailer(smtp_server.url),
+            composers=store_composers(orion),
+            claims=RedisClaims(redis_url, prefix=f"{redis_ns}:claim:"),
+        )
+    )
+    # The reaction's name carries the test's token: its job ids do too (and are cleaned up).
+    reaction = store_mails(orion)
+    reaction = Reaction(f"{redis_ns}-mails", reaction.topics, reaction.react)
+    queue = RQJobQueue(redis_url, name=redis_ns)
+    reactions = runner(orion, engine, queue, reaction)
+    start = head(orion)
+    register(orion, "Bakery")
+    reactions.run_until_caught_up(timeout=10)
+
+    # A crash after queueing, before saving the position: the restart queues it again.
+    with engine.begin() as conn:
+        conn.execute(
+            update(reactions_table)
+            .where(reactions_table.c.name == reaction.name)
+            .values(position=start)
+        )
+    runner(orion, engine, queue, reaction).run_until_caught_up(timeout=10)
+    assert queue.queue.count == 1  # the same job id: RQ kept one
+
+    connection = redis.Redis.from_url(redis_url)
+    worker = SimpleWorker(
+        [Queue(redis_ns, connection=connection)], connection=connection, name=f"{redis_ns}-w"
+    )
+    worker.work(burst=True)
+    assert [e.rcpt_tos for e in smtp_server.inbox.envelopes] == [["owner@example.com"]]
+    assert b"Subject: Welcome, Bakery" in smtp_server.inbox.envelopes[0].original_content
+
+
+def test_event_to_mail_in_process(
+    orion: Orion, engine: Engine, smtp_server: SmtpServer, runtime_slot: None
+) -> None:
+    """The embedded default: no Redis, the job runs on the in-process queue's thread."""
+    from interfaces.adapters.mail import SmtpMailer
+
+    install(
+        Runtime(
+            mailer=SmtpMailer(smtp_server.url),
+            composers=store_composers(orion),
+            claims=MemoryClaims(),
+        )
+    )
+    queue = InlineJobQueue()
+    reactions = runner(orion, engine, queue, store_mails(orion))
+    register(orion, "Florist")
+    reactions.run_until_caught_up(timeout=10)
+    assert queue.drain(timeout=10)
+    queue.close()
+    assert len(smtp_server.inbox.envelopes) == 1
+    assert b"Subject: Welcome, Florist" in smtp_server.inbox.envelopes[0].original_content

@@ -1,0 +1,39 @@
+"""The mail job: compose from ids, send once."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from workers.runtime import get_runtime
+
+log = logging.getLogger("orion.workers.mail")
+
+# Long enough to cover every retry of a job and a reactor replaying a stretch of the log.
+CLAIM_TTL_SECONDS = 7 * 24 * 3600
+
+
+def send_mail(kind: str, ref: dict[str, Any], dedupe_key: str) -> str:
+    """Compose the mail ``kind`` for ``ref`` (ids only) and send it, at most once per key.
+
+    Enqueueing is at-least-once (a reactor may enqueue again after a crash, RQ retries), so the
+    key is claimed before sending: a second run skips. A failed send releases the claim and
+    raises, so that a retry can send. A crash between sending and finishing keeps the claim and
+    loses nothing but a duplicate: we prefer that to sending twice.
+    """
+    runtime = get_runtime()
+    key = f"mail:{dedupe_key}"
+    if not runtime.claims.claim(key, CLAIM_TTL_SECONDS):
+        log.info("mail %s (%s) already sent or being sent: skipped", kind, dedupe_key)
+        return "duplicate"
+    try:
+        message = runtime.composers.compose(kind, ref)
+        if message is None:
+            log.info("mail %s (%s): nothing to send any more", kind, dedupe_key)
+            return "nothing to send"
+        runtime.mailer.send(message)
+    except BaseException:
+        runtime.claims.release(key)
+        raise
+    log.info("mail %s (%s) sent", kind, dedupe_key)
+    return "sent"
