@@ -21,6 +21,8 @@ from interfaces.api.audit.routes import router as audit_router
 from interfaces.api.catalog.routes import router as catalog_router
 from interfaces.api.catalog.routes import shop as shop_router
 from interfaces.api.errors import install_error_handlers
+from interfaces.api.identity import account, admin_users, api_keys, auth_routes, customers, team
+from interfaces.api.ratelimit import rate_limiter_from_settings
 from interfaces.api.stores.routes import router as stores_router
 from interfaces.bootstrap import Orion
 from interfaces.metrics import Metrics
@@ -97,7 +99,20 @@ def create_app(orion: Orion, *, run_projections: bool | None = None) -> FastAPI:
 
     app.add_middleware(CorrelateAndMeasure, metrics=metrics)
 
-    for router in (stores_router, catalog_router, shop_router, audit_router, projections_router):
+    app.state.rate_limiter = rate_limiter_from_settings(orion.settings)
+    for router in (
+        stores_router,
+        catalog_router,
+        shop_router,
+        audit_router,
+        projections_router,
+        auth_routes.router,
+        admin_users.router,
+        team.router,
+        api_keys.router,
+        customers.router,
+        account.router,
+    ):
         app.include_router(router)
 
     @app.get("/healthz", tags=["ops"])

@@ -17,8 +17,14 @@ from domain.shared.errors import (
     PermissionDeniedError,
     ValidationError,
 )
-from interfaces.api.auth import ANONYMOUS, Principal, authenticate_bearer
-
+from interfaces.api.auth import (
+    ANONYMOUS,
+    Principal,
+    StoreAccess,
+    authenticate,
+    store_role,
+    token_matches,
+)
 from interfaces.bootstrap import Orion
 
 MAX_IDEMPOTENCY_KEY = 255
@@ -35,16 +41,49 @@ async def get_orion(request: Request) -> Orion:
 OrionDep = Annotated[Orion, Depends(get_orion)]
 
 
-async def get_principal(request: Request, orion: OrionDep) -> Principal:
+ACCESS_COOKIE = "orion_access"
+REFRESH_COOKIE = "orion_refresh"
+CSRF_COOKIE = "orion_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def presented_token(request: Request) -> tuple[str | None, bool]:
+    """The bearer token, or the access-token cookie (second value: it came by cookie)."""
     header = request.headers.get("authorization", "")
-    if not header:
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise AuthenticationError("use 'Authorization: Bearer <token>'")
+        return token.strip(), False
+    cookie = request.cookies.get(ACCESS_COOKIE)
+    return (cookie, True) if cookie else (None, False)
+
+
+def check_csrf(request: Request) -> None:
+    """Cookies ride along on cross-site requests: a state-changing request authenticated by
+    cookie must echo the CSRF cookie in a header, which another site cannot read or set."""
+    if request.method in SAFE_METHODS:
+        return
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    header = request.headers.get(CSRF_HEADER, "")
+    if not (cookie and header and token_matches(header, cookie)):
+        raise PermissionDeniedError(
+            f"a request signed in by cookie must send the {CSRF_HEADER} header "
+            f"with the value of the {CSRF_COOKIE} cookie"
+        )
+
+
+# Resolving a token reads the event store (the account, its team): a plain ``def`` runs on the
+# thread pool rather than blocking the event loop.
+def get_principal(request: Request, orion: OrionDep) -> Principal:
+    token, by_cookie = presented_token(request)
+    if token is None:
         return ANONYMOUS
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise AuthenticationError("use 'Authorization: Bearer <token>'")
-    principal = authenticate_bearer(token.strip(), admin_token=orion.settings.admin_token)
-    if principal is None:
-        raise AuthenticationError("the token is not valid")
+    if by_cookie:
+        check_csrf(request)
+    principal = authenticate(orion, token)
+    request.state.principal = principal
     return principal
 
 
@@ -62,11 +101,32 @@ async def require_admin(principal: PrincipalDep) -> Principal:
 AdminDep = Annotated[Principal, Depends(require_admin)]
 
 
-async def require_store_access(store_id: UUID, principal: PrincipalDep) -> Principal:
-    """A store's routes: its team (and platform admins). Others get 404, never 403."""
+def store_permission(area: str, access: str) -> Callable[..., StoreAccess]:
+    """A store route's guard: the principal's role in ``store_id`` must allow ``access`` to
+    ``area``. Anyone outside the store gets 404, never 403: another store's ids reveal nothing."""
+
+    def dependency(store_id: UUID, principal: PrincipalDep, orion: OrionDep) -> StoreAccess:
+        if principal.kind == "anonymous":
+            raise AuthenticationError("sign in to manage a store")
+        inside, role = store_role(orion, principal, store_id)
+        if not inside:
+            raise NotFoundError(f"no store {store_id}", store_id=str(store_id))
+        access_ = StoreAccess(principal, store_id, role)
+        if not access_.can(area, access):
+            raise PermissionDeniedError(
+                f"the role {role!r} may not {access} {area} in this store",
+                permission=f"{area}:{access}",
+            )
+        return access_
+
+    return dependency
+
+
+def require_store_access(store_id: UUID, principal: PrincipalDep, orion: OrionDep) -> Principal:
+    """Any member of the store (and platform admins). Others get 404, never 403."""
     if principal.kind == "anonymous":
         raise AuthenticationError("sign in to manage a store")
-    if not principal.can_access_store(store_id):
+    if not store_role(orion, principal, store_id)[0]:
         raise NotFoundError(f"no store {store_id}", store_id=str(store_id))
     return principal
 

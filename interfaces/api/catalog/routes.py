@@ -11,6 +11,7 @@ from domain.catalog.errors import ProductNotFoundError
 from domain.shared.errors import ValidationError
 from domain.shared.money import MAX_AMOUNT
 from domain.stores.errors import StoreNotFoundError
+from interfaces.api.auth import StoreAccess
 from interfaces.api.catalog.schemas import (
     ProductCreate,
     ProductList,
@@ -22,7 +23,7 @@ from interfaces.api.catalog.schemas import (
     shop_product,
 )
 from interfaces.api.common import CommandAnswer, answer
-from interfaces.api.deps import CommandCtx, IfMatch, OrionDep, StoreMemberDep, read_after
+from interfaces.api.deps import CommandCtx, IfMatch, OrionDep, read_after, store_permission
 from projections.catalog import queries
 from projections.catalog.queries import SearchQuery
 from projections.stores.queries import get_store_by_code
@@ -30,6 +31,8 @@ from projections.stores.queries import get_store_by_code
 router = APIRouter(prefix="/api/v1/stores/{store_id}/products", tags=["store: catalog"])
 shop = APIRouter(prefix="/api/v1/shop/{store_code}/products", tags=["shop: catalog"])
 Fresh = Annotated[int | None, Depends(read_after("catalog"))]
+CanRead = Annotated[StoreAccess, Depends(store_permission("products", "read"))]
+CanWrite = Annotated[StoreAccess, Depends(store_permission("products", "write"))]
 ShopFresh = Annotated[int | None, Depends(read_after("storefront_search", "stores"))]
 
 
@@ -39,7 +42,7 @@ def create_product(
     body: ProductCreate,
     orion: OrionDep,
     ctx: CommandCtx,
-    _: StoreMemberDep,
+    _: CanWrite,
     response: Response,
 ) -> CommandAnswer:
     data = body.model_dump()
@@ -55,7 +58,7 @@ def edit_product(
     body: ProductUpdate,
     orion: OrionDep,
     ctx: CommandCtx,
-    _: StoreMemberDep,
+    _: CanWrite,
     version: IfMatch,
     response: Response,
 ) -> CommandAnswer:
@@ -75,7 +78,7 @@ def _transition(name: str, summary: str) -> None:
         product_id: UUID,
         orion: OrionDep,
         ctx: CommandCtx,
-        _: StoreMemberDep,
+        _: CanWrite,
         version: IfMatch,
         response: Response,
     ) -> CommandAnswer:
@@ -95,7 +98,7 @@ _transition("archive", "Archive a product (final; frees its SKUs)")
 def list_products(
     store_id: UUID,
     orion: OrionDep,
-    _: StoreMemberDep,
+    _: CanRead,
     __: Fresh,
     status: Annotated[str | None, Query(pattern="^(draft|published|archived)$")] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
@@ -111,7 +114,7 @@ def list_products(
 
 @router.get("/{product_id}", response_model=ProductPublic)
 def get_product(
-    store_id: UUID, product_id: UUID, orion: OrionDep, _: StoreMemberDep, __: Fresh
+    store_id: UUID, product_id: UUID, orion: OrionDep, _: CanRead, __: Fresh
 ) -> ProductPublic:
     row = queries.get_product(orion.read, store_id, product_id)
     if row is None:
