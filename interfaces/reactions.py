@@ -4,7 +4,8 @@ This is a transactional outbox whose outbox is the event log itself: a command's
 committed before any job exists, and each reaction keeps its position in ``orion_reactions``,
 advanced only after the jobs are queued. A crash in between queues those jobs again on restart
 (at-least-once), with the same deterministic job ids; RQ refuses a job id it already holds, and
-``send_mail`` claims a dedupe key, so a mail goes out once.
+``send_mail`` claims a dedupe key, so a mail goes out once. The in-process queue (embedded
+default) keeps jobs in memory only, so there the position moves on once the jobs have run.
 
 A reaction seen for the first time starts at the head of the log: deploying one on an old log
 must not send years of mails.
@@ -24,7 +25,7 @@ from sqlalchemy import BigInteger, Column, DateTime, Engine, MetaData, String, T
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from application.reactions import Reaction
-from workers.queue import JobQueue
+from workers.queue import InlineJobQueue, JobQueue
 
 log = logging.getLogger("orion.reactions")
 
@@ -51,6 +52,7 @@ class ReactionRunner:
         reactions: Sequence[Reaction],
         batch_size: int = 500,
         poll_interval: float = 0.2,
+        inline_timeout: float = 60.0,
     ) -> None:
         names = [r.name for r in reactions]
         if len(set(names)) != len(names):
@@ -62,6 +64,7 @@ class ReactionRunner:
         self.reactions = {r.name: r for r in reactions}
         self.batch_size = batch_size
         self.poll_interval = poll_interval
+        self.inline_timeout = inline_timeout
         self._retry_at: dict[str, float] = {}
         self._ready = False
         self._wakeup = threading.Event()
@@ -187,6 +190,15 @@ class ReactionRunner:
                 self._retry_at[reaction.name] = time.monotonic() + FAILED_RETRY_SECONDS
                 self._advance(reaction.name, saved, done)
                 return count
+            if jobs and not self._settled():
+                log.warning(
+                    "reaction %s: jobs of event %s still running; will look again",
+                    reaction.name,
+                    notification.id,
+                )
+                self._retry_at[reaction.name] = time.monotonic() + FAILED_RETRY_SECONDS
+                self._advance(reaction.name, saved, done)
+                return count
             done = notification.id
             if jobs:
                 # Jobs are rare, and a crash repeats every job since the last save: save right
@@ -198,6 +210,17 @@ class ReactionRunner:
         self._advance(reaction.name, saved, done)
         self._retry_at.pop(reaction.name, None)
         return max(len(notifications), 1)
+
+    def _settled(self) -> bool:
+        """Whether the queued jobs are safe from a crash of this process.
+
+        RQ keeps them in Redis. The in-process queue keeps them in memory only: the position
+        must not move past an event before its jobs have run (or given up), or a crash would
+        lose them. Queued again after a timeout, they keep their ids and are not run twice.
+        """
+        if isinstance(self.queue, InlineJobQueue):
+            return self.queue.drain(timeout=self.inline_timeout)
+        return True
 
     def _advance(self, name: str, expected: int, new: int) -> int:
         """Move the position from ``expected`` to ``new``; returns ``new``."""

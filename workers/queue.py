@@ -29,7 +29,7 @@ _INVALID_JOB_ID = re.compile(r"[^A-Za-z0-9_-]")
 
 class JobQueue(Protocol):
     def enqueue(self, func: str, *args: Any, job_id: str | None = None) -> None:
-        """Queue ``func(*args)``. A ``job_id`` already queued is not queued twice."""
+        """Queue ``func(*args)``. A ``job_id`` queued or recently run is not queued again."""
         ...
 
 
@@ -74,14 +74,20 @@ class InlineJobQueue:
 
     A failing job is logged and tried again after ``retry_intervals`` (3 retries by default);
     the thread itself never dies of a job. Jobs still queued when the process exits are lost,
-    which is why the reactor that enqueues them keeps its position in the database.
+    which is why the reaction runner moves past an event only once its jobs here have run.
     """
 
-    def __init__(self, retry_intervals: Sequence[float] = (1.0, 5.0, 30.0)) -> None:
+    def __init__(
+        self, retry_intervals: Sequence[float] = (1.0, 5.0, 30.0), remember_seconds: float = 600.0
+    ) -> None:
         self.retry_intervals = tuple(retry_intervals)
         # (run at, sequence, func, args, job id, attempt): a heap, so retries can wait.
         self._pending: list[tuple[float, int, str, tuple[Any, ...], str | None, int]] = []
         self._queued_ids: set[str] = set()
+        # Finished job ids, remembered for a while (as RQ keeps a finished job for 500 s), so
+        # that a reactor repeating itself does not run a job again.
+        self._done: dict[str, float] = {}
+        self.remember_seconds = remember_seconds
         self._running = 0
         self._seq = itertools.count()
         self._cond = threading.Condition()
@@ -91,7 +97,7 @@ class InlineJobQueue:
     def enqueue(self, func: str, *args: Any, job_id: str | None = None) -> None:
         with self._cond:
             if job_id is not None:
-                if job_id in self._queued_ids:
+                if job_id in self._queued_ids or self._done.get(job_id, 0.0) > time.monotonic():
                     return
                 self._queued_ids.add(job_id)
             heapq.heappush(
@@ -167,6 +173,10 @@ class InlineJobQueue:
                 )
             elif job_id is not None:
                 self._queued_ids.discard(job_id)
+                now = time.monotonic()
+                if len(self._done) > 10_000:
+                    self._done = {k: t for k, t in self._done.items() if t > now}
+                self._done[job_id] = now + self.remember_seconds
 
 
 class _QueueSettings(Protocol):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -246,7 +247,7 @@ def test_event_to_mail_through_rq(
     )
     worker.work(burst=True)
     assert [e.rcpt_tos for e in smtp_server.inbox.envelopes] == [["owner@example.com"]]
-    assert b"Subject: Welcome, Bakery" in smtp_server.inbox.envelopes[0].original_content
+    assert b"Subject: Welcome, Bakery" in (smtp_server.inbox.envelopes[0].original_content or b"")
 
 
 def test_event_to_mail_in_process(
@@ -269,4 +270,47 @@ def test_event_to_mail_in_process(
     assert queue.drain(timeout=10)
     queue.close()
     assert len(smtp_server.inbox.envelopes) == 1
-    assert b"Subject: Welcome, Florist" in smtp_server.inbox.envelopes[0].original_content
+    assert b"Subject: Welcome, Florist" in (smtp_server.inbox.envelopes[0].original_content or b"")
+
+
+gate = threading.Event()
+gated_runs: list[str] = []
+
+
+def gated(store_id: str) -> None:
+    """A job that takes as long as the test wants."""
+    gate.wait(10)
+    gated_runs.append(store_id)
+
+
+def test_in_process_jobs_run_before_the_position_moves(orion: Orion, engine: Engine) -> None:
+    """In-process jobs live in memory: the position may not pass them until they have run."""
+    gate.clear()
+    gated_runs.clear()
+    reaction = Reaction(
+        "gated",
+        (REGISTERED,),
+        lambda position, event: [Job(f"{__name__}.gated", (str(event.originator_id),))],
+    )
+    queue = InlineJobQueue()
+    reactions = ReactionRunner(
+        recorder=orion.app.recorder,
+        mapper=orion.app.mapper,
+        engine=engine,
+        queue=queue,
+        reactions=[reaction],
+        inline_timeout=0.2,
+    )
+    reactions.setup()
+    start = head(orion)
+    store = register(orion)
+    reactions.run_once()
+    assert reactions.positions() == {"gated": start}  # the job has not run yet
+
+    gate.set()
+    assert queue.drain(timeout=10)
+    reactions._retry_at.clear()  # skip the back-off
+    reactions.run_until_caught_up(timeout=10)
+    queue.close()
+    assert reactions.positions() == {"gated": head(orion)}
+    assert gated_runs == [str(store)]  # queued again with the same id: not run twice
