@@ -19,6 +19,7 @@ from application.catalog.app import CatalogService
 from application.identity.accounts import IdentityKit
 from application.identity.customers import CustomerService
 from application.identity.keys import Keyring, Passwords
+from application.identity.mails import IdentityMails, identity_mail_reaction
 from application.identity.teams import TeamService
 from application.identity.tokens import AccessTokens
 from application.identity.users import UserService
@@ -26,7 +27,9 @@ from application.platform import OrionApplication, Platform
 from application.ports import Clock
 from application.stores.app import StoreService
 from domain.shared.personal import PersonalData
+from interfaces.adapters.mail import mailer_from_settings
 from interfaces.adapters.vault import SqlPersonalData
+from interfaces.reactions import ReactionRunner
 from interfaces.settings import Settings
 from projections.audit.projector import AuditProjection
 from projections.catalog.projector import CatalogProjection, StorefrontSearchProjection
@@ -34,6 +37,8 @@ from projections.db import make_engine
 from projections.engine import Projection, ProjectionEngine, TableRegistry
 from projections.read import ReadModels
 from projections.stores.projector import StoresProjection
+from workers.queue import InlineJobQueue, JobQueue, job_queue_from_settings
+from workers.runtime import Runtime, claims_from_settings, install
 
 
 def all_projections(personal: PersonalData | None = None) -> list[Projection]:
@@ -127,9 +132,21 @@ class Orion:
     personal: SqlPersonalData
     projections: ProjectionEngine
     read: ReadModels
+    reactions: ReactionRunner
+    jobs: JobQueue
+    runtime: Runtime
     extras: dict[str, Any] = field(default_factory=dict)
 
+    def start_background(self) -> None:
+        """Follow the log in this process: read models, and the reactions that queue jobs."""
+        self.projections.start()
+        self.reactions.start()
+
     def close(self) -> None:
+        self.reactions.stop()
+        if isinstance(self.jobs, InlineJobQueue):
+            self.jobs.close(timeout=5)
+        self.reactions.engine.dispose()
         self.projections.stop()
         self.personal.engine.dispose()
         self.projections.engine.dispose()
@@ -160,6 +177,17 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
         )
         engine.setup()
         personal.setup()
+        jobs = job_queue_from_settings(settings)
+        reactions = ReactionRunner(
+            recorder=app.recorder,
+            mapper=app.mapper,
+            # The event database, not the read models': positions belong with the log.
+            engine=make_engine(settings.database_url, writer=True, pool_size=2),
+            queue=jobs,
+            reactions=[identity_mail_reaction()],
+        )
+        # A new reaction starts at the head of the log: under the schema lock.
+        reactions.setup()
     platform = Platform(app, clock)
     # A commit in this process wakes the in-process projection engine at once.
     platform.listeners.append(lambda *_: engine.wake())
@@ -171,6 +199,13 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
         refresh_lifetime=timedelta(days=settings.refresh_token_days),
     )
     users = UserService(platform, kit)
+    customers = CustomerService(platform, kit)
+    teams = TeamService(platform, kit, users)
+    platform.listeners.append(lambda *_: reactions.wake())
+    runtime = Runtime(mailer=mailer_from_settings(settings), claims=claims_from_settings(settings))
+    IdentityMails(users, customers, teams, settings.public_url).register(runtime.composers)
+    # Jobs run in this process (the in-process queue, ``orion worker``) use these objects.
+    install(runtime)
     return Orion(
         settings=settings,
         app=app,
@@ -178,10 +213,13 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
         stores=StoreService(platform),
         catalog=CatalogService(platform),
         users=users,
-        customers=CustomerService(platform, kit),
-        teams=TeamService(platform, kit, users),
+        customers=customers,
+        teams=teams,
         kit=kit,
         personal=personal,
         projections=engine,
         read=ReadModels(reader_engine, registry),
+        reactions=reactions,
+        jobs=jobs,
+        runtime=runtime,
     )

@@ -97,6 +97,7 @@ def projections_run(
     orion = _orion()
     if once:
         orion.projections.run_until_caught_up(timeout=3600)
+        orion.reactions.run_until_caught_up(timeout=600)
         typer.echo("caught up")
         return
     stop = threading.Event()
@@ -104,8 +105,14 @@ def projections_run(
     def on_sigterm(*_: Any) -> None:
         stop.set()
         orion.projections.stop()
+        orion.reactions.stop()
 
     signal.signal(signal.SIGTERM, on_sigterm)
+
+    def wake_all() -> None:
+        orion.projections.wake()
+        orion.reactions.wake()
+
     if not orion.settings.is_sqlite:
         from interfaces.listen import listen_in_background
 
@@ -113,9 +120,11 @@ def projections_run(
         listen_in_background(
             _pg_conninfo(orion.settings.database_url),
             recorder.channel_name,
-            orion.projections.wake,
+            wake_all,
             stop,
         )
+    # Reactions (e-mails to queue) follow the log beside the read models.
+    orion.reactions.start()
     typer.echo("following the event log; Ctrl-C to stop")
     try:
         orion.projections.run_forever()
@@ -241,8 +250,7 @@ def worker(
     from workers.runtime import install
 
     orion = _orion(settings)
-    if "runtime" in orion.extras:  # the jobs' mailer and composers, as bootstrap built them
-        install(orion.extras["runtime"])
+    install(orion.runtime)  # the jobs' mailer and composers, as bootstrap built them
     connection = redis.Redis.from_url(settings.redis_url)
     # SimpleWorker runs each job in this process instead of a fork per job: the bootstrapped
     # application (and its connection pools, which are not fork-safe) serves every job.

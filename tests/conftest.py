@@ -17,6 +17,7 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from psycopg import sql
+from pydantic import SecretStr
 
 from interfaces.api.app import create_app
 from interfaces.bootstrap import Orion, bootstrap
@@ -80,13 +81,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(
         database_url=database_url,
         admin_token=ADMIN_TOKEN,
         redis_url=None,
-        secret_key=SECRET_KEY,
+        secret_key=SecretStr(SECRET_KEY),
         cookie_secure=True,
+        mail_outbox=str(tmp_path / "outbox"),
     )
 
 

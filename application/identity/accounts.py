@@ -14,11 +14,9 @@ from application.identity.keys import Keyring, Passwords, hash_secret, new_secre
 from application.identity.tokens import AccessClaims, AccessTokens
 from application.platform import CommandResult, Decision, Platform
 from domain.identity.aggregates import (
-    Customer,
     EmailClaim,
     LoginAttempt,
     Session,
-    User,
     _Account,
 )
 from domain.identity.errors import TokenError

@@ -76,11 +76,12 @@ def create_app(orion: Orion, *, run_projections: bool | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if in_process:
-            orion.projections.start()
+            orion.start_background()
         try:
             yield
         finally:
             orion.projections.stop()
+            orion.reactions.stop()
 
     app = FastAPI(
         title="Orion",

@@ -1,0 +1,125 @@
+"""Invitation and password-reset e-mails really leave: event → reaction → RQ on Redis → worker
+→ SMTP (aiosmtpd), and the link in the mail works, once."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from email import message_from_bytes, policy
+
+import pytest
+import redis
+from rq import Queue, SimpleWorker
+
+from application.context import CommandContext
+from application.identity.mails import identity_mail_reaction
+from application.reactions import Reaction
+from domain.identity.errors import TokenError
+from interfaces.adapters.mail import SmtpMailer
+from interfaces.bootstrap import Orion
+from interfaces.reactions import ReactionRunner
+from tests.integration.jobs.conftest import SmtpServer
+from workers.queue import RQJobQueue
+from workers.runtime import RedisClaims, Runtime, install
+
+ADMIN = CommandContext(actor="platform_admin:test")
+ANONYMOUS = CommandContext(actor="anonymous:-")
+
+
+@pytest.fixture
+def mail_pipeline(
+    orion: Orion, redis_url: str, redis_ns: str, smtp_server: SmtpServer
+) -> Iterator[tuple[ReactionRunner, SimpleWorker]]:
+    """The production path with a queue and claims of this test's own (parallel-safe)."""
+    reaction = identity_mail_reaction()
+    runner = ReactionRunner(
+        recorder=orion.app.recorder,
+        mapper=orion.app.mapper,
+        engine=orion.reactions.engine,
+        queue=RQJobQueue(redis_url, name=redis_ns),
+        reactions=[Reaction(f"{redis_ns}-identity", reaction.topics, reaction.react)],
+    )
+    runner.setup()
+    previous = install(
+        Runtime(
+            mailer=SmtpMailer(smtp_server.url, sender="Orion <no-reply@orion.test>"),
+            composers=orion.runtime.composers,
+            claims=RedisClaims(redis_url, prefix=f"{redis_ns}:claim:"),
+        )
+    )
+    connection = redis.Redis.from_url(redis_url)
+    worker = SimpleWorker(
+        [Queue(redis_ns, connection=connection)], connection=connection, name=f"{redis_ns}-w"
+    )
+    yield runner, worker
+    install(previous)
+
+
+def deliver(pipeline: tuple[ReactionRunner, SimpleWorker]) -> None:
+    runner, worker = pipeline
+    runner.run_until_caught_up(timeout=20)
+    worker.work(burst=True)
+
+
+def token_in(smtp: SmtpServer, index: int) -> tuple[str, str]:
+    envelope = smtp.inbox.envelopes[index]
+    message = message_from_bytes(envelope.original_content or b"", policy=policy.default)
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    text = body.get_content()
+    match = re.search(r"token=([\w.-]+)", text)
+    assert match, text
+    return envelope.rcpt_tos[0], match.group(1)
+
+
+def test_invitation_mail_is_sent_and_its_link_works_once(
+    orion: Orion, mail_pipeline: tuple[ReactionRunner, SimpleWorker], smtp_server: SmtpServer
+) -> None:
+    store = orion.stores.register(
+        ADMIN, code="mailshop", name="Mail Shop", country="LU", currency="EUR", locale="fr_LU"
+    )
+    orion.teams.invite(ADMIN, store.id, email="New.Owner@Example.com", role="owner", by_role=None)
+    deliver(mail_pipeline)
+    deliver(mail_pipeline)  # a second pass sends nothing more
+
+    assert len(smtp_server.inbox.envelopes) == 1
+    to, token = token_in(smtp_server, 0)
+    assert to == "new.owner@example.com"
+    raw = smtp_server.inbox.envelopes[0].original_content or b""
+    assert b"Mail Shop" in raw and b"as owner" in raw
+
+    joined = orion.teams.accept(ANONYMOUS, token=token, password="a good long passphrase")
+    assert orion.teams.role_of(store.id, joined.account_id) == "owner"
+    with pytest.raises(TokenError):
+        orion.teams.accept(ANONYMOUS, token=token, password="a good long passphrase")
+
+
+def test_reset_mail_carries_a_working_single_use_link_and_none_for_unknown_addresses(
+    orion: Orion, mail_pipeline: tuple[ReactionRunner, SimpleWorker], smtp_server: SmtpServer
+) -> None:
+    store = orion.stores.register(
+        ADMIN, code="resetshop", name="Reset Shop", country="DE", currency="EUR", locale="de_DE"
+    )
+    orion.customers.register(
+        ANONYMOUS, store.id, email="ann@example.org", password="first pass 123"
+    )
+    orion.customers.request_reset(ANONYMOUS, store.id, email="nobody@example.org")
+    orion.customers.request_reset(ANONYMOUS, store.id, email="ANN@example.org")
+    deliver(mail_pipeline)
+
+    assert len(smtp_server.inbox.envelopes) == 1  # none for the unknown address
+    to, token = token_in(smtp_server, 0)
+    assert to == "ann@example.org"
+    assert b"/shop/resetshop/reset-password?token=" in (
+        smtp_server.inbox.envelopes[0].original_content or b""
+    )
+
+    orion.customers.confirm_password_reset(ANONYMOUS, token=token, new_password="second pass 456")
+    session = orion.customers.login_customer(
+        ANONYMOUS, store.id, email="ann@example.org", password="second pass 456"
+    )
+    assert session.access_token
+    with pytest.raises(TokenError):
+        orion.customers.confirm_password_reset(
+            ANONYMOUS, token=token, new_password="third pass 789!"
+        )
