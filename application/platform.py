@@ -35,6 +35,7 @@ from domain.shared.errors import (
 from domain.shared.events import META_KEY
 from domain.shared.idempotency import IdempotencyRecord
 from domain.shared.ids import idempotency_record_id
+from domain.identity.aggregates import Session
 from domain.stores.aggregates import Store
 
 A = TypeVar("A", bound=Aggregate)
@@ -56,7 +57,8 @@ class OrionApplication(Application[UUID]):
 
     name = "Orion"
     # Busy, long-lived aggregates load from a snapshot plus a few events.
-    snapshotting_intervals = {Store: 50}  # noqa: RUF012 (library API)
+    # Sessions gain an event at every token refresh and are read on every request.
+    snapshotting_intervals = {Store: 50, Session: 20}  # noqa: RUF012 (library API)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 from application.context import CommandContext
+from application.identity.users import PLATFORM
 from domain.stores.aggregates import Store
 from interfaces.bootstrap import Orion
 
@@ -106,4 +107,54 @@ def load_demo(orion: Orion) -> dict[str, int]:
             if n % 5:
                 orion.catalog.publish(DEMO_CTX, store_id, result.id)
             made["products"] += 1
+    made["people"] = load_people(orion)
+    return made
+
+
+# Well-known demo credentials: for a local demo only (``orion serve --demo`` prints them).
+DEMO_PASSWORD = "orion-demo-2026"
+DEMO_OWNER = "owner@acme.example"
+DEMO_CUSTOMER = "shopper@acme.example"
+
+
+def load_people(orion: Orion) -> int:
+    """Acme's owner (a team member who signs in at /api/v1/auth/login) and one customer."""
+    acme = Store.id_for_code("acme")
+    made = 0
+    if orion.users.find_by_email(PLATFORM, DEMO_OWNER) is None:
+        orion.teams.invite(DEMO_CTX, acme, email=DEMO_OWNER, role="owner", by_role=None)
+        team = orion.teams.team(acme)
+        assert team is not None
+        invitation = next(i for i, v in team.invitations.items() if v["status"] == "pending")
+        orion.teams.accept(
+            DEMO_CTX,
+            token=orion.teams.invitation_token(acme, invitation),
+            password=DEMO_PASSWORD,
+            name="Ada Acme",
+        )
+        made += 1
+    if orion.customers.find_by_email(str(acme), DEMO_CUSTOMER) is None:
+        joined = orion.customers.register(
+            DEMO_CTX,
+            acme,
+            email=DEMO_CUSTOMER,
+            password=DEMO_PASSWORD,
+            first_name="Sam",
+            last_name="Shopper",
+            marketing_consent=True,
+        )
+        orion.customers.add_address(
+            DEMO_CTX,
+            acme,
+            joined.account_id,
+            address={
+                "first_name": "Sam",
+                "last_name": "Shopper",
+                "line1": "12 rue de la Gare",
+                "city": "Luxembourg",
+                "postal_code": "L-1611",
+                "country": "LU",
+            },
+        )
+        made += 1
     return made

@@ -260,6 +260,10 @@ class AccountService(Generic[AccountT]):
             or account.credentials_version != claims.credentials_version
         ):
             raise AuthenticationError("the session has ended; sign in again")
+        # Logging out ends the session at once, not when its access token expires.
+        session = self.platform.find(Session, claims.session_id)
+        if session is None or session.ended or session.account_id != account.id:
+            raise AuthenticationError("the session has ended; sign in again")
         return account
 
     def change_password(
