@@ -25,6 +25,7 @@ from eventsourcing.persistence import (
 
 from application.context import CommandContext
 from application.ports import Clock, SystemClock
+from domain.identity.aggregates import Session
 from domain.shared.errors import (
     ConflictError,
     NotFoundError,
@@ -35,7 +36,6 @@ from domain.shared.errors import (
 from domain.shared.events import META_KEY
 from domain.shared.idempotency import IdempotencyRecord
 from domain.shared.ids import idempotency_record_id
-from domain.identity.aggregates import Session
 from domain.stores.aggregates import Store
 
 A = TypeVar("A", bound=Aggregate)

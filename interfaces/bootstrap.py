@@ -35,6 +35,7 @@ from projections.audit.projector import AuditProjection
 from projections.catalog.projector import CatalogProjection, StorefrontSearchProjection
 from projections.db import make_engine
 from projections.engine import Projection, ProjectionEngine, TableRegistry
+from projections.identity.projector import identity_projections
 from projections.read import ReadModels
 from projections.stores.projector import StoresProjection
 from workers.queue import InlineJobQueue, JobQueue, job_queue_from_settings
@@ -42,12 +43,14 @@ from workers.runtime import Runtime, claims_from_settings, install
 
 
 def all_projections(personal: PersonalData | None = None) -> list[Projection]:
-    del personal  # the identity read models take it (next commit)
+    """Every read model. Without ``personal`` (tests of the engine alone), the identity read
+    models see every sealed value as erased."""
     return [
         StoresProjection(),
         CatalogProjection(),
         StorefrontSearchProjection(),
         AuditProjection(),
+        *identity_projections(personal),
     ]
 
 

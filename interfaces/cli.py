@@ -49,7 +49,7 @@ def serve(
     import uvicorn
 
     from interfaces.api.app import create_app
-    from interfaces.demo import load_demo
+    from interfaces.demo import DEMO_CUSTOMER, DEMO_OWNER, DEMO_PASSWORD, load_demo
 
     settings = Settings()
     generated = settings.admin_token is None
@@ -71,6 +71,12 @@ def serve(
         f"  demo search    {base}/api/v1/shop/acme/products?q=wool\n"
         f"  try            curl -H 'Authorization: Bearer {token}' {base}/api/v1/admin/stores\n"
     )
+    if demo:
+        typer.echo(
+            f"  demo team      {DEMO_OWNER} / {DEMO_PASSWORD}  (POST {base}/api/v1/auth/login)\n"
+            f"  demo shopper   {DEMO_CUSTOMER} / {DEMO_PASSWORD}  "
+            f"(POST {base}/api/v1/shop/acme/account/login)\n"
+        )
     uvicorn.run(create_app(orion), host=host, port=port, log_level="info")
 
 
@@ -261,6 +267,46 @@ def worker(
         rq_worker.work(burst=burst, with_scheduler=True, logging_level=settings.log_level)
     finally:
         orion.close()
+
+
+admin_cli = typer.Typer(help="Platform administration: users.", no_args_is_help=True)
+cli.add_typer(admin_cli, name="admin")
+
+
+@admin_cli.command("create-user")
+def admin_create_user(
+    email: Annotated[str, typer.Option(help="The user's e-mail address (their login).")],
+    name: Annotated[str, typer.Option(help="The user's full name.")],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            help="Prompted (hidden, twice) when not given: a shell history keeps arguments.",
+        ),
+    ],
+) -> None:
+    """Create a platform admin (the first one, say: no API call can until one exists)."""
+    from application.context import CommandContext
+    from domain.shared.errors import OrionError
+
+    orion = _orion()
+    try:
+        result = orion.users.create(
+            CommandContext(actor="system:cli"),
+            email=email,
+            password=password,
+            name=name,
+            platform_admin=True,
+        )
+    except OrionError as error:
+        field = getattr(error, "field", None)
+        typer.echo(f"error: {field + ': ' if field else ''}{error.detail}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        orion.close()
+    typer.echo(str(result.id))
 
 
 def main() -> None:

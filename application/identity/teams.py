@@ -163,11 +163,16 @@ class TeamService:
         return accepted
 
     def revoke_invitation(
-        self, ctx: CommandContext, store_id: UUID, invitation_id: UUID
+        self,
+        ctx: CommandContext,
+        store_id: UUID,
+        invitation_id: UUID,
+        *,
+        by_role: str | None = None,
     ) -> CommandResult:
         def decide(at: datetime) -> Decision:
             team = self._team_for_change(store_id, at)
-            team.revoke_invitation(invitation_id=invitation_id, at=at)
+            team.revoke_invitation(invitation_id=invitation_id, by_role=by_role, at=at)
             return Decision(team)
 
         result = self.platform.execute(ctx.for_store(store_id), "RevokeInvitation", decide)

@@ -70,7 +70,9 @@ class AccessTokens:
                 issuer=ISSUER,
                 options={
                     "require": ["exp", "iat", "sub", "sid", "aud", "iss"],
+                    # Both against our (injectable) clock below, not the library's wall clock.
                     "verify_exp": False,
+                    "verify_iat": False,
                 },
             )
             # Expiry against our clock (injectable), not the library's wall clock.

@@ -492,12 +492,15 @@ class Team(OrionAggregate):
             role=invitation["role"],
         )
 
-    def revoke_invitation(self, *, invitation_id: UUID, at: datetime) -> None:
+    def revoke_invitation(
+        self, *, invitation_id: UUID, by_role: str | None = None, at: datetime
+    ) -> None:
         invitation = self.invitations.get(invitation_id)
         if invitation is None:
             raise InvitationNotFoundError(
                 f"no invitation {invitation_id}", invitation_id=str(invitation_id)
             )
+        self._check_may_grant(by_role, invitation["role"])
         if invitation["status"] != "pending":
             raise ConflictError(
                 f"the invitation is {invitation['status']}", status=invitation["status"]

@@ -18,6 +18,8 @@ class SessionAnswer(BaseModel):
     session_id: str
     token_type: str = "Bearer"
     expires_in: int
+    # The log position of the session's events: pass it as min_position to read your writes.
+    position: int
     # Left out when the session went into cookies: script on the page never sees the tokens.
     access_token: str | None = None
     refresh_token: str | None = None
@@ -37,6 +39,7 @@ def session_answer(
         account_id=str(issued.account_id),
         session_id=str(issued.session_id),
         expires_in=issued.expires_in,
+        position=issued.result.position,
     )
     if not use_cookies:
         answer.access_token = issued.access_token

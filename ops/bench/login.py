@@ -93,7 +93,7 @@ def prepare(http: httpx.Client) -> dict[str, Any]:
         http.post(
             "/api/v1/admin/users",
             json={
-                "email": "owner@bench.test",
+                "email": "owner@bench.example",
                 "name": "Owner",
                 "password": PASSWORD,
                 "platform_admin": False,
@@ -104,7 +104,7 @@ def prepare(http: httpx.Client) -> dict[str, Any]:
     _ok(
         http.post(
             f"/api/v1/stores/{store_id}/team/invitations",
-            json={"email": "owner@bench.test", "role": "owner"},
+            json={"email": "owner@bench.example", "role": "owner"},
             headers=admin,
         )
     )
@@ -113,7 +113,7 @@ def prepare(http: httpx.Client) -> dict[str, Any]:
 
 def member_token(http: httpx.Client) -> str:
     answer = _ok(
-        http.post("/api/v1/auth/login", json={"email": "owner@bench.test", "password": PASSWORD})
+        http.post("/api/v1/auth/login", json={"email": "owner@bench.example", "password": PASSWORD})
     )
     token: str = answer.json()["access_token"]
     return token

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Index, Integer, MetaData, String, Table, Uuid
+from sqlalchemy import Column, DateTime, Index, Integer, MetaData, String, Table, Text, Uuid
 
 
 def define_tables(metadata: MetaData, suffix: str) -> dict[str, Table]:
@@ -10,7 +10,7 @@ def define_tables(metadata: MetaData, suffix: str) -> dict[str, Table]:
         Column("store_id", Uuid, primary_key=True),
         Column("code", String(32), nullable=False),
         Column("name", String(200), nullable=False),
-        Column("name_folded", String(200), nullable=False),  # fold(name): the admins' filter
+        Column("name_folded", Text, nullable=False),  # fold(name) can be longer than name
         Column("country", String(2), nullable=False),
         Column("currency", String(3), nullable=False),
         Column("locale", String(32), nullable=False),

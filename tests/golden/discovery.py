@@ -10,10 +10,11 @@ from eventsourcing.domain import BaseAggregate, CanInitAggregate, CanMutateAggre
 from eventsourcing.utils import get_topic
 
 import domain
+from domain.identity.aggregates import _Account
 from domain.shared.aggregate import OrionAggregate
 
 # Bases that are never instantiated, so their events are never recorded.
-ABSTRACT_AGGREGATES: frozenset[type] = frozenset({OrionAggregate})
+ABSTRACT_AGGREGATES: frozenset[type] = frozenset({OrionAggregate, _Account})
 
 
 def aggregate_classes() -> list[type[BaseAggregate]]:  # type: ignore[type-arg]
