@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     # Sessions: short-lived access tokens, rotating refresh tokens.
     access_token_minutes: int = 15
     refresh_token_days: int = 30
+    # Login throttles: attempts per client IP per 5 minutes, and per account per 15 minutes
+    # (since its last successful login). Raise the first behind a NAT that many share.
+    login_limit_per_ip: int = 30
+    login_limit_per_account: int = 10
     # Browsers only send Secure cookies over HTTPS; a developer on http://localhost may relax it.
     cookie_secure: bool = True
 

@@ -24,6 +24,8 @@ def sku_claim_id(store_id: UUID, sku: str) -> UUID:
 
 def idempotency_record_id(scope: str, key: str) -> UUID:
     return uuid5(NS_IDEMPOTENCY, f"{scope}:{key}")
+
+
 NS_EMAIL = UUID("6f1b7a52-2d0c-4c4e-9b1e-6a1c0c9f2b04")
 NS_TEAM = UUID("6f1b7a52-2d0c-4c4e-9b1e-6a1c0c9f2b05")
 
@@ -36,3 +38,21 @@ def email_claim_id(scope: str, email_index: str) -> UUID:
 
 def team_id(store_id: UUID) -> UUID:
     return uuid5(NS_TEAM, str(store_id))
+
+
+NS_STOCK = UUID("6f1b7a52-2d0c-4c4e-9b1e-6a1c0c9f2b06")
+NS_STORE_SINGLETON = UUID("6f1b7a52-2d0c-4c4e-9b1e-6a1c0c9f2b07")
+NS_CART = UUID("6f1b7a52-2d0c-4c4e-9b1e-6a1c0c9f2b08")
+
+
+def stock_item_id(store_id: UUID, location_id: UUID, sku: str) -> UUID:
+    return uuid5(NS_STOCK, f"{store_id}:{location_id}:{sku.casefold()}")
+
+
+def store_singleton_id(store_id: UUID, kind: str) -> UUID:
+    """The one aggregate of a kind per store: its locations, its shipping rates, its settings."""
+    return uuid5(NS_STORE_SINGLETON, f"{store_id}:{kind}")
+
+
+def customer_cart_id(customer_id: UUID) -> UUID:
+    return uuid5(NS_CART, str(customer_id))

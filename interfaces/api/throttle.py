@@ -10,8 +10,8 @@ from interfaces.api.sessions import client_ip
 
 # (attempts, window in seconds). Per account counts attempts since the last success, so a
 # legitimate user who signs in is not locked out by their own earlier typos.
-LOGIN_PER_IP = (30, 300)
-LOGIN_PER_ACCOUNT = (10, 900)
+LOGIN_IP_WINDOW = 300
+LOGIN_ACCOUNT_WINDOW = 900
 RESET_PER_IP = (10, 3600)
 REGISTER_PER_IP = (20, 3600)
 
@@ -37,9 +37,10 @@ def account_key(scope: str, email: str) -> str:
 
 def guard_login(request: Request, scope: str, email: str) -> str:
     """Counts a login attempt; refuses it (429) past either limit. Returns the account key."""
-    _hit(request, f"login:ip:{client_ip(request)}", LOGIN_PER_IP)
+    settings = request.app.state.orion.settings
+    _hit(request, f"login:ip:{client_ip(request)}", (settings.login_limit_per_ip, LOGIN_IP_WINDOW))
     key = account_key(scope, email)
-    _hit(request, key, LOGIN_PER_ACCOUNT)
+    _hit(request, key, (settings.login_limit_per_account, LOGIN_ACCOUNT_WINDOW))
     return key
 
 

@@ -20,11 +20,13 @@ is about cores / verify time). The figures go into ``ops/bench/RESULTS.md`` betw
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import random
 import shlex
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,9 +37,13 @@ import httpx
 from application.identity.keys import ARGON2
 from interfaces.bootstrap import bootstrap
 from ops.bench.common import (
+    ADMIN_TOKEN,
+    LOG_DIR,
+    REPO_ROOT,
     Latencies,
+    Process,
     admin_headers,
-    api_server,
+    free_port,
     log,
     ratio,
     reset_database,
@@ -51,6 +57,44 @@ DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/orion_bench_login"
 RESULTS_MD = Path(__file__).with_name("RESULTS.md")
 START, END = "<!-- login:start -->", "<!-- login:end -->"
 PASSWORD = "bench password 1234"
+
+
+@contextlib.contextmanager
+def login_server(url: str) -> Iterator[str]:
+    """``ops.bench.common.api_server`` with the login throttles raised: the benchmark logs in
+    hundreds of times from one address, which production rightly refuses."""
+    port = free_port()
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("ORION_", "POSTGRES_", "PERSISTENCE_"))
+    }
+    env.update(
+        ORION_DATABASE_URL=url,
+        ORION_ADMIN_TOKEN=ADMIN_TOKEN,
+        ORION_LOG_LEVEL="WARNING",
+        ORION_LOGIN_LIMIT_PER_IP="1000000",
+        ORION_LOGIN_LIMIT_PER_ACCOUNT="1000000",
+        ORION_MAIL_OUTBOX=str(LOG_DIR / "outbox"),
+        PYTHONPATH=str(REPO_ROOT),
+    )
+    argv = [sys.executable, "-m", "ops.bench.server", "--port", str(port), "--run-projections"]
+    server = Process(f"login-api-{port}", argv, env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if not server.alive():
+                raise RuntimeError(f"the API server exited:\n{server.tail()}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the API server did not start:\n{server.tail()}")
+            time.sleep(0.1)
+        yield base
+    finally:
+        server.stop()
 
 
 def _ok(response: httpx.Response) -> httpx.Response:
@@ -134,7 +178,7 @@ def interleaved(
 def run(url: str, *, samples: int, clients: int, logins: int) -> dict[str, Any]:
     reset_database(url)
     results: dict[str, Any] = {"argon2": ARGON2, "samples": samples, "clients": clients}
-    with api_server(url, run_projections=True) as base_url:
+    with login_server(url) as base_url:
         with httpx.Client(base_url=base_url, timeout=30) as http:
             store_id = prepare(http)["store_id"]
             join_team(http, url, store_id)
