@@ -26,6 +26,7 @@ from eventsourcing.persistence import (
 from application.context import CommandContext
 from application.ports import Clock, SystemClock
 from domain.identity.aggregates import Session
+from domain.inventory.aggregates import StockItem
 from domain.shared.errors import (
     ConflictError,
     NotFoundError,
@@ -58,7 +59,8 @@ class OrionApplication(Application[UUID]):
     name = "Orion"
     # Busy, long-lived aggregates load from a snapshot plus a few events.
     # Sessions gain an event at every token refresh and are read on every request.
-    snapshotting_intervals = {Store: 50, Session: 20}  # noqa: RUF012 (library API)
+    # Stock items are the busiest aggregates of all: every order and movement of a SKU.
+    snapshotting_intervals = {Store: 50, Session: 20, StockItem: 50}  # noqa: RUF012
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

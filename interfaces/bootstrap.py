@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlparse
 
 import psycopg
 
+from application.cart.app import CartService
 from application.catalog.app import CatalogService
 from application.identity.accounts import IdentityKit
 from application.identity.customers import CustomerService
@@ -23,6 +24,9 @@ from application.identity.mails import IdentityMails, identity_mail_reaction
 from application.identity.teams import TeamService
 from application.identity.tokens import AccessTokens
 from application.identity.users import UserService
+from application.inventory.app import InventoryService
+from application.orders.app import OrderService
+from application.orders.setup import CommerceSetupService
 from application.platform import OrionApplication, Platform
 from application.ports import Clock
 from application.stores.app import StoreService
@@ -132,6 +136,10 @@ class Orion:
     customers: CustomerService
     teams: TeamService
     kit: IdentityKit
+    inventory: InventoryService
+    carts: CartService
+    commerce: CommerceSetupService
+    orders: OrderService
     personal: SqlPersonalData
     projections: ProjectionEngine
     read: ReadModels
@@ -209,6 +217,9 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
     IdentityMails(users, customers, teams, settings.public_url).register(runtime.composers)
     # Jobs run in this process (the in-process queue, ``orion worker``) use these objects.
     install(runtime)
+    inventory = InventoryService(platform)
+    carts = CartService(platform, inventory, keyring)
+    commerce = CommerceSetupService(platform)
     return Orion(
         settings=settings,
         app=app,
@@ -219,6 +230,10 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
         customers=customers,
         teams=teams,
         kit=kit,
+        inventory=inventory,
+        carts=carts,
+        commerce=commerce,
+        orders=OrderService(platform, inventory, carts, commerce, personal),
         personal=personal,
         projections=engine,
         read=ReadModels(reader_engine, registry),

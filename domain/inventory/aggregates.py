@@ -128,7 +128,7 @@ class StockItem(OrionAggregate):
         expires_at: datetime | None
 
         def apply(self, item: Any) -> None:
-            item.reservations[self.reservation_id] = {
+            item.reservations[str(self.reservation_id)] = {
                 "quantity": self.quantity,
                 "order_id": self.order_id,
                 "expires_at": self.expires_at,
@@ -171,18 +171,17 @@ class StockItem(OrionAggregate):
         self.location_id = location_id
         self.sku = sku
         self.on_hand = 0
-        self.reservations: dict[UUID, dict[str, Any]] = {}
+        # Keyed by str(reservation id): snapshots are JSON, whose keys are strings.
+        self.reservations: dict[str, dict[str, Any]] = {}
         self.low_stock_threshold = 0
 
     def _take(self, reservation_id: UUID, quantity: int) -> None:
-        left = self.reservations[reservation_id]["quantity"] - quantity
+        key = str(reservation_id)
+        left = self.reservations[key]["quantity"] - quantity
         if left > 0:
-            self.reservations[reservation_id] = {
-                **self.reservations[reservation_id],
-                "quantity": left,
-            }
+            self.reservations[key] = {**self.reservations[key], "quantity": left}
         else:
-            del self.reservations[reservation_id]
+            del self.reservations[key]
 
     @classmethod
     def create(cls, *, store_id: UUID, location_id: UUID, sku: str, at: datetime) -> StockItem:
@@ -212,7 +211,7 @@ class StockItem(OrionAggregate):
 
     def reservation(self, reservation_id: UUID, at: datetime) -> int:
         """The units still held by a reservation (0 if none, or if it expired)."""
-        found = self.reservations.get(reservation_id)
+        found = self.reservations.get(str(reservation_id))
         if found is None or (found["expires_at"] is not None and found["expires_at"] <= at):
             return 0
         return int(found["quantity"])
@@ -256,7 +255,7 @@ class StockItem(OrionAggregate):
         at: datetime,
     ) -> None:
         check_quantity(quantity)
-        if reservation_id in self.reservations and self.reservation(reservation_id, at):
+        if self.reservation(reservation_id, at):
             raise ReservationError(f"{self.sku}: this reservation exists already")
         if quantity > self.available(at):
             raise InsufficientStockError(
@@ -264,7 +263,7 @@ class StockItem(OrionAggregate):
                 sku=self.sku,
                 available=max(self.available(at), 0),
             )
-        if reservation_id in self.reservations:  # an expired hold under the same id
+        if str(reservation_id) in self.reservations:  # an expired hold under the same id
             self.release(reservation_id=reservation_id, reason="expired", at=at)
         self._trigger(
             self.Reserved,
@@ -279,7 +278,7 @@ class StockItem(OrionAggregate):
         self, *, reservation_id: UUID, reason: str, at: datetime, quantity: int | None = None
     ) -> int:
         """Releases a reservation (all of it, or ``quantity``); returns the units released."""
-        found = self.reservations.get(reservation_id)
+        found = self.reservations.get(str(reservation_id))
         if found is None:
             return 0
         units = found["quantity"] if quantity is None else min(quantity, found["quantity"])
@@ -295,7 +294,7 @@ class StockItem(OrionAggregate):
 
     def commit(self, *, reservation_id: UUID, quantity: int, at: datetime) -> None:
         check_quantity(quantity)
-        held = self.reservations.get(reservation_id, {}).get("quantity", 0)
+        held = self.reservations.get(str(reservation_id), {}).get("quantity", 0)
         if quantity > held:
             raise ReservationError(
                 f"{self.sku}: only {held} reserved for this order", sku=self.sku, reserved=held
@@ -317,7 +316,7 @@ class StockItem(OrionAggregate):
 
     def expired_holds(self, at: datetime) -> list[UUID]:
         return [
-            rid
+            UUID(rid)
             for rid, r in self.reservations.items()
             if r["expires_at"] is not None and r["expires_at"] <= at
         ]

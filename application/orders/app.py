@@ -1,0 +1,548 @@
+"""Checkout and the order desk's commands.
+
+Checkout reserves every line's stock in the same ``save`` that places the order and empties the
+cart: no order without its stock, no stock held without an order. Concurrent checkouts for the
+same units conflict in the event store; each loser re-decides on fresh stock (``retrying``),
+so the last units go to exactly as many orders as there are units, and the rest get a 409
+naming the short lines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+from uuid import UUID, uuid4, uuid5
+
+from application.cart.app import CartRef, CartService
+from application.context import CommandContext
+from application.inventory.app import InventoryService, retrying
+from application.orders.setup import CommerceSetupService
+from application.platform import CommandResult, Decision, Platform, check_version
+from domain.identity.aggregates import Customer
+from domain.identity.values import Address, normalise_email
+from domain.inventory.aggregates import StockItem
+from domain.inventory.errors import InsufficientStockError
+from domain.orders.aggregates import PAYMENT_METHODS, Order
+from domain.orders.pricing import TaxPolicy, ZeroTax, compute_totals, priced_lines
+from domain.shared.errors import ConflictError, NotFoundError, ValidationError
+from domain.shared.personal import PersonalData
+from domain.stores.aggregates import Store
+from domain.stores.errors import StoreNotFoundError
+
+
+class OrderNotFoundError(NotFoundError):
+    code = "order_not_found"
+
+
+class PaymentProvider(Protocol):
+    """The payment port: manual transfer and cash on delivery now, Stripe with billing."""
+
+    method: str
+
+    def instructions(self, *, order_id: UUID, total: int, currency: str) -> dict[str, Any]: ...
+
+
+class ManualTransfer:
+    method = "manual"
+
+    def instructions(self, *, order_id: UUID, total: int, currency: str) -> dict[str, Any]:
+        return {
+            "kind": "bank_transfer",
+            "amount": total,
+            "currency": currency,
+            "reference": f"ORDER-{order_id.hex[:12].upper()}",
+        }
+
+
+class CashOnDelivery:
+    method = "cash_on_delivery"
+
+    def instructions(self, *, order_id: UUID, total: int, currency: str) -> dict[str, Any]:
+        return {"kind": "cash_on_delivery", "amount": total, "currency": currency}
+
+
+@dataclass
+class CheckoutDetails:
+    shipping_rate_id: UUID
+    payment_method: str
+    email: str | None = None  # guests; a customer's comes from their profile
+    shipping_address: dict[str, Any] | None = None
+    shipping_address_id: UUID | None = None
+    billing_address: dict[str, Any] | None = None  # neither given: same as shipping
+    billing_address_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class Placed:
+    result: CommandResult
+    order_id: UUID
+    payment: dict[str, Any] = field(default_factory=dict)
+
+
+def hold_id(cart_id: UUID) -> UUID:
+    """The reservation id of a cart's checkout hold (one per cart)."""
+    return uuid5(cart_id, "checkout-hold")
+
+
+class OrderService:
+    def __init__(
+        self,
+        platform: Platform,
+        inventory: InventoryService,
+        carts: CartService,
+        setup: CommerceSetupService,
+        personal: PersonalData,
+        tax: TaxPolicy | None = None,
+        payments: list[PaymentProvider] | None = None,
+    ) -> None:
+        self.platform = platform
+        self.inventory = inventory
+        self.carts = carts
+        self.setup = setup
+        self.personal = personal
+        self.tax: TaxPolicy = tax or ZeroTax()
+        providers = payments or [ManualTransfer(), CashOnDelivery()]
+        self.payments: dict[str, PaymentProvider] = {p.method: p for p in providers}
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def get(self, store_id: UUID, order_id: UUID) -> Order:
+        order = self.platform.find(Order, order_id)
+        if order is None or order.store_id != store_id:
+            raise OrderNotFoundError(f"no order {order_id}", order_id=str(order_id))
+        return order
+
+    def contact(self, order: Order) -> dict[str, Any] | None:
+        """The order's e-mail and addresses, or None once the person was erased."""
+        return self.personal.open(order.subject_id, order.sealed_contact)
+
+    def _store(self, store_id: UUID) -> Store:
+        store = self.platform.find(Store, store_id)
+        if store is None or not store.is_active:
+            raise StoreNotFoundError(f"no store {store_id}", store_id=str(store_id))
+        return store
+
+    # -- checkout ---------------------------------------------------------------------------
+
+    def _addresses(
+        self, store_id: UUID, customer_id: UUID | None, details: CheckoutDetails
+    ) -> tuple[str, dict[str, Any], dict[str, Any]]:
+        """E-mail, shipping and billing address, from the request or the customer's book."""
+        customer = None
+        if customer_id is not None:
+            customer = self.platform.find(Customer, customer_id)
+            if customer is None or customer.store_id != store_id or not customer.is_active:
+                raise NotFoundError("no such customer")
+
+        def saved(address_id: UUID, field_name: str) -> dict[str, Any]:
+            sealed = customer.addresses.get(address_id) if customer else None
+            data = self.personal.open(customer.id, sealed) if customer and sealed else None
+            if data is None:
+                raise ValidationError(field_name, "is not one of your saved addresses")
+            return data
+
+        def address(
+            given: dict[str, Any] | None, saved_id: UUID | None, field_name: str
+        ) -> dict[str, Any] | None:
+            if given is not None and saved_id is not None:
+                raise ValidationError(field_name, "give an address or a saved address id, not both")
+            if saved_id is not None:
+                return saved(saved_id, f"{field_name}_id")
+            if given is not None:
+                return Address.parse(given, field_name).as_dict()
+            return None
+
+        shipping = address(
+            details.shipping_address, details.shipping_address_id, "shipping_address"
+        )
+        if shipping is None and customer is not None and customer.default_shipping:
+            shipping = saved(customer.default_shipping, "shipping_address_id")
+        if shipping is None:
+            raise ValidationError("shipping_address", "is required")
+        billing = address(details.billing_address, details.billing_address_id, "billing_address")
+        if billing is None:
+            billing = shipping
+        if customer is not None:
+            profile = self.personal.open(customer.id, customer.sealed) or {}
+            email = str(profile.get("email") or "")
+        else:
+            if not details.email:
+                raise ValidationError("email", "is required for a guest checkout")
+            email = normalise_email(details.email)
+        return email, shipping, billing
+
+    def checkout(
+        self,
+        ctx: CommandContext,
+        store_id: UUID,
+        ref: CartRef,
+        details: CheckoutDetails,
+        *,
+        customer_id: UUID | None = None,
+    ) -> Placed:
+        if not ctx.idempotency_key:
+            raise ValidationError(
+                "Idempotency-Key", "is required on checkout, so that a retry never orders twice"
+            )
+        if (
+            details.payment_method not in self.payments
+            or details.payment_method not in PAYMENT_METHODS
+        ):
+            raise ValidationError(
+                "payment_method", f"must be one of {', '.join(sorted(self.payments))}"
+            )
+        store = self._store(store_id)
+        email, shipping, billing = self._addresses(store_id, customer_id, details)
+        order_id = uuid4()
+        subject = customer_id or order_id
+        contact = {"email": email, "shipping_address": shipping, "billing_address": billing}
+        # Sealed once, outside the retried decision: the same text whatever the attempts.
+        sealed_contact = self.personal.seal(subject, contact)
+        timeout = timedelta(hours=self.setup.settings(store_id)["payment_timeout_hours"])
+
+        def decide(at: datetime) -> Decision:
+            cart = self.carts.find(store_id, ref)
+            if cart is None or not cart.lines:
+                raise ConflictError("the cart is empty")
+            lines = priced_lines(list(cart.lines.values()))
+            rates = self.setup.rates(store_id)
+            country = shipping["country"]
+            quotes = (
+                rates.quotes(
+                    country=country, subtotal=cart.subtotal, weight_grams=cart.weight_grams
+                )
+                if rates
+                else []
+            )
+            quote = next((q for q in quotes if q["rate_id"] == details.shipping_rate_id), None)
+            if quote is None:
+                raise ValidationError(
+                    "shipping_rate_id",
+                    f"is not a shipping rate of this store for {country}; "
+                    f"choose one of: {', '.join(str(q['rate_id']) for q in quotes) or 'none'}",
+                )
+            held_for_cart = hold_id(cart.id)
+            items: dict[UUID, StockItem] = {}
+            short = []
+            for line in lines:
+                parts, need, available = [], int(line["quantity"]), 0
+                for item in self.inventory.items(store_id, line["sku"]):
+                    # This cart's own hold counts as available to it.
+                    free = max(item.available(at), 0) + item.reservation(held_for_cart, at)
+                    available += free
+                    take = min(free, need)
+                    if take:
+                        parts.append((item, take))
+                        need -= take
+                if need:
+                    short.append(
+                        {"sku": line["sku"], "requested": line["quantity"], "available": available}
+                    )
+                    continue
+                line["allocations"] = []
+                for item, take in parts:
+                    item = items.setdefault(item.id, item)
+                    item.release(reservation_id=held_for_cart, reason="checkout", at=at)
+                    # One item per SKU and location, so one reservation per item and order.
+                    item.reserve(
+                        reservation_id=order_id,
+                        quantity=take,
+                        order_id=order_id,
+                        expires_at=None,
+                        at=at,
+                    )
+                    line["allocations"].append({"location_id": item.location_id, "quantity": take})
+            if short:
+                names = ", ".join(f"{s['sku']} ({s['available']} left)" for s in short)
+                raise InsufficientStockError(f"not enough stock for: {names}", lines=short)
+            totals = compute_totals(
+                lines,
+                shipping=int(quote["amount"]),
+                tax=self.tax,
+                store_country=store.country,
+                destination_country=country,
+                business_vat_number=billing.get("vat_number"),
+            )
+            order = Order.place(
+                order_id=order_id,
+                store_id=store_id,
+                customer_id=customer_id,
+                cart_id=cart.id,
+                currency=cart.currency,
+                lines=[
+                    {
+                        "sku": line["sku"],
+                        "product_id": line["product_id"],
+                        "title": line["title"],
+                        "quantity": line["quantity"],
+                        "unit_price": line["unit_price"],
+                        "line_total": line["line_total"],
+                        "attributes": dict(line["attributes"]),
+                        "allocations": line["allocations"],
+                    }
+                    for line in lines
+                ],
+                totals=totals.as_dict(),
+                shipping_method={
+                    "rate_id": quote["rate_id"],
+                    "name": quote["name"],
+                    "amount": quote["amount"],
+                },
+                payment_method=details.payment_method,
+                sealed_contact=sealed_contact,
+                subject_id=subject,
+                destination_country=country,
+                payment_due_at=at + timeout,
+                at=at,
+            )
+            cart.check_out(order_id=order_id, at=at)
+            return Decision(order, touched=[cart, *items.values()])
+
+        result = self.platform.execute(ctx.for_store(store_id), "Checkout", retrying(decide))
+        order = self.get(store_id, result.id)
+        payment = self.payments[order.payment_method].instructions(
+            order_id=order.id, total=order.total, currency=order.currency
+        )
+        return Placed(result=result, order_id=result.id, payment=payment)
+
+    def start_checkout(
+        self, ctx: CommandContext, store_id: UUID, ref: CartRef
+    ) -> tuple[CommandResult | None, datetime | None]:
+        """Holds the cart's stock for the store's ``checkout_hold_minutes`` (none when 0). The
+        hold expires on its own; starting again renews it."""
+        minutes = self.setup.settings(store_id)["checkout_hold_minutes"]
+        if not minutes:
+            return None, None
+        made: dict[str, datetime] = {}
+
+        def decide(at: datetime) -> Decision:
+            cart = self.carts.find(store_id, ref)
+            if cart is None or not cart.lines:
+                raise ConflictError("the cart is empty")
+            held = hold_id(cart.id)
+            expires = at + timedelta(minutes=minutes)
+            made["expires"] = expires
+            touched: list[StockItem] = []
+            short = []
+            for line in cart.lines.values():
+                need, available = int(line["quantity"]), 0
+                items = self.inventory.items(store_id, line["sku"])
+                for item in items:
+                    item.release(reservation_id=held, reason="renewed", at=at)
+                    free = max(item.available(at), 0)
+                    available += free
+                    take = min(free, need)
+                    if take:
+                        item.reserve(
+                            reservation_id=held,
+                            quantity=take,
+                            order_id=None,
+                            expires_at=expires,
+                            at=at,
+                        )
+                        need -= take
+                    touched.append(item)
+                if need:
+                    short.append(
+                        {"sku": line["sku"], "requested": line["quantity"], "available": available}
+                    )
+            if short:
+                names = ", ".join(f"{s['sku']} ({s['available']} left)" for s in short)
+                raise InsufficientStockError(f"not enough stock for: {names}", lines=short)
+            return Decision(cart, touched=touched)
+
+        result = self.platform.execute(ctx.for_store(store_id), "StartCheckout", retrying(decide))
+        return result, made.get("expires")
+
+    # -- the order desk ---------------------------------------------------------------------
+
+    def _transition(
+        self,
+        ctx: CommandContext,
+        store_id: UUID,
+        order_id: UUID,
+        command: str,
+        act: Any,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        def decide(at: datetime) -> Decision:
+            order = self.get(store_id, order_id)
+            check_version(order, expected_version)
+            touched = act(order, at)
+            return Decision(order, touched=touched or [])
+
+        return self.platform.execute(ctx.for_store(store_id), command, retrying(decide))
+
+    def _item(self, store_id: UUID, location_id: UUID, sku: str) -> StockItem:
+        item = self.inventory.item(store_id, location_id, sku)
+        if item is None:  # a reservation always has its item; a return may need it anew
+            item = StockItem.create(
+                store_id=store_id, location_id=location_id, sku=sku, at=self.platform.clock.now()
+            )
+        return item
+
+    def record_payment(
+        self,
+        ctx: CommandContext,
+        store_id: UUID,
+        order_id: UUID,
+        *,
+        amount: int,
+        reference: str | None = None,
+        method: str = "manual",
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        def act(order: Order, at: datetime) -> None:
+            order.record_payment(
+                payment_id=uuid4(), amount=amount, method=method, reference=reference, at=at
+            )
+
+        return self._transition(ctx, store_id, order_id, "RecordPayment", act, expected_version)
+
+    def start_processing(
+        self,
+        ctx: CommandContext,
+        store_id: UUID,
+        order_id: UUID,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        return self._transition(
+            ctx,
+            store_id,
+            order_id,
+            "StartProcessing",
+            lambda order, at: order.start_processing(at=at),
+            expected_version,
+        )
+
+    def ship(
+        self,
+        ctx: CommandContext,
+        store_id: UUID,
+        order_id: UUID,
+        *,
+        carrier: str,
+        tracking_number: str | None = None,
+        lines: list[dict[str, Any]] | None = None,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        shipment_id = uuid4()
+
+        def act(order: Order, at: datetime) -> list[StockItem]:
+            shipped = order.ship(
+                shipment_id=shipment_id,
+                carrier=carrier,
+                tracking_number=tracking_number,
+                lines=lines,
+                at=at,
+            )
+            items: dict[UUID, StockItem] = {}
+            for line in shipped:
+                for part in line["from"]:
+                    item = self._item(store_id, part["location_id"], line["sku"])
+                    item = items.setdefault(item.id, item)
+                    item.commit(reservation_id=order.id, quantity=part["quantity"], at=at)
+            return list(items.values())
+
+        return self._transition(ctx, store_id, order_id, "ShipOrder", act, expected_version)
+
+    def deliver(
+        self,
+        ctx: CommandContext,
+        store_id: UUID,
+        order_id: UUID,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        return self._transition(
+            ctx,
+            store_id,
+            order_id,
+            "DeliverOrder",
+            lambda order, at: order.deliver(at=at),
+            expected_version,
+        )
+
+    def cancel(
+        self,
+        ctx: CommandContext,
+        store_id: UUID,
+        order_id: UUID,
+        *,
+        reason: str,
+        overdue_only: bool = False,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        def act(order: Order, at: datetime) -> list[StockItem]:
+            released = order.cancel(reason=reason, at=at, overdue_only=overdue_only)
+            items: dict[UUID, StockItem] = {}
+            for part in released:
+                item = self._item(store_id, part["location_id"], part["sku"])
+                item = items.setdefault(item.id, item)
+                item.release(
+                    reservation_id=order.id,
+                    quantity=part["quantity"],
+                    reason="payment_timeout" if overdue_only else "cancelled",
+                    at=at,
+                )
+            return list(items.values())
+
+        return self._transition(ctx, store_id, order_id, "CancelOrder", act, expected_version)
+
+    def cancel_if_overdue(
+        self, ctx: CommandContext, store_id: UUID, order_id: UUID
+    ) -> CommandResult | None:
+        """The payment-timeout job: cancels a pending-payment order past its due time."""
+        order = self.get(store_id, order_id)
+        due = order.payment_due_at
+        if order.status != "pending_payment" or due is None or due > self.platform.clock.now():
+            return None
+        return self.cancel(
+            ctx, store_id, order_id, reason="payment not received in time", overdue_only=True
+        )
+
+    def refund(
+        self,
+        ctx: CommandContext,
+        store_id: UUID,
+        order_id: UUID,
+        *,
+        lines: list[dict[str, Any]],
+        amount: int | None = None,
+        reason: str = "refund",
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        refund_id = uuid4()
+
+        def act(order: Order, at: datetime) -> list[StockItem]:
+            refunded = order.refund(
+                refund_id=refund_id, lines=lines, amount=amount, reason=reason, at=at
+            )
+            items: dict[UUID, StockItem] = {}
+            for line in refunded:
+                for part in line["released"]:
+                    item = self._item(store_id, part["location_id"], line["sku"])
+                    item = items.setdefault(item.id, item)
+                    item.release(
+                        reservation_id=order.id,
+                        quantity=part["quantity"],
+                        reason="refunded",
+                        at=at,
+                    )
+                for part in line["returned"]:
+                    item = self._item(store_id, part["location_id"], line["sku"])
+                    item = items.setdefault(item.id, item)
+                    item.return_to_stock(
+                        quantity=part["quantity"], order_id=order.id, reason="return", at=at
+                    )
+            return list(items.values())
+
+        return self._transition(ctx, store_id, order_id, "RefundOrder", act, expected_version)
+
+    def add_note(
+        self, ctx: CommandContext, store_id: UUID, order_id: UUID, *, text: str
+    ) -> CommandResult:
+        def act(order: Order, at: datetime) -> None:
+            order.add_note(note_id=uuid4(), text=text, author=ctx.actor, at=at)
+
+        return self._transition(ctx, store_id, order_id, "AddOrderNote", act)
