@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID, uuid4, uuid5
 
 from application.context import CommandContext
 from application.platform import CommandResult, Decision, Platform
@@ -116,7 +116,12 @@ class InventoryService:
     def add_location(
         self, ctx: CommandContext, store_id: UUID, *, code: str, name: str
     ) -> tuple[CommandResult, UUID]:
-        location_id = uuid4()
+        # Derived from the Idempotency-Key when there is one: a replay answers the same id.
+        location_id = (
+            uuid5(store_id, f"location:{ctx.actor}:{ctx.idempotency_key}")
+            if ctx.idempotency_key
+            else uuid4()
+        )
 
         def decide(at: datetime) -> Decision:
             locations = self._locations_for_change(store_id, at)

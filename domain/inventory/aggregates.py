@@ -278,6 +278,8 @@ class StockItem(OrionAggregate):
         self, *, reservation_id: UUID, reason: str, at: datetime, quantity: int | None = None
     ) -> int:
         """Releases a reservation (all of it, or ``quantity``); returns the units released."""
+        if quantity is not None:
+            check_quantity(quantity)
         found = self.reservations.get(str(reservation_id))
         if found is None:
             return 0
@@ -294,7 +296,7 @@ class StockItem(OrionAggregate):
 
     def commit(self, *, reservation_id: UUID, quantity: int, at: datetime) -> None:
         check_quantity(quantity)
-        held = self.reservations.get(str(reservation_id), {}).get("quantity", 0)
+        held = self.reservation(reservation_id, at)  # an expired hold holds nothing
         if quantity > held:
             raise ReservationError(
                 f"{self.sku}: only {held} reserved for this order", sku=self.sku, reserved=held
@@ -307,6 +309,8 @@ class StockItem(OrionAggregate):
         self, *, quantity: int, order_id: UUID | None, reason: str, at: datetime
     ) -> None:
         check_quantity(quantity)
+        if self.on_hand + quantity > MAX_QUANTITY:
+            raise ValidationError("quantity", f"on hand would exceed {MAX_QUANTITY}")
         self._trigger(self.Returned, at, quantity=quantity, order_id=order_id, reason=reason)
 
     def set_threshold(self, *, threshold: int, at: datetime) -> None:

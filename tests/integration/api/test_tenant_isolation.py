@@ -109,7 +109,11 @@ def build_world(orion: Orion) -> World:
         title="Beta secret",
         variants=[{"sku": "B-1", "price": {"amount": 1000, "currency": "EUR"}}],
     ).id
+    orion.inventory.receive(ADMIN, b.id, sku="B-1", quantity=5)
+    _, location_b = orion.inventory.add_location(ADMIN, b.id, code="back", name="Back")
     ids_b = {
+        "sku": "B-1",
+        "location_id": str(location_b),
         "store_id": str(b.id),
         "store_code": "beta",
         "product_id": str(product_b),

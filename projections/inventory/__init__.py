@@ -1,0 +1,1 @@
+"""Inventory read models: stock levels per location and SKU, the stock ledger, locations."""
