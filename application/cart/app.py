@@ -11,7 +11,7 @@ from application.context import CommandContext
 from application.identity.keys import Keyring
 from application.inventory.app import InventoryService
 from application.platform import CommandResult, Decision, Platform
-from domain.cart.aggregates import Cart, check_line_quantity
+from domain.cart.aggregates import Cart, CartLineNotFoundError, check_line_quantity
 from domain.catalog.aggregates import Product, SkuClaim
 from domain.inventory.errors import InsufficientStockError
 from domain.shared.errors import AuthenticationError, NotFoundError, ValidationError
@@ -176,6 +176,8 @@ class CartService:
 
         def decide(at: datetime) -> Decision:
             cart = self._existing(store_id, ref)
+            if sku not in cart.lines:
+                raise CartLineNotFoundError(f"no line for SKU {sku!r} in the cart", sku=sku)
             if quantity > cart.quantity_of(sku):
                 self._check_stock(store_id, sku, quantity, at)
             cart.change_quantity(sku=sku, quantity=quantity, at=at)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
@@ -21,7 +21,7 @@ from application.context import CommandContext
 from application.identity.keys import hash_secret, same_hash
 from domain.identity.aggregates import Customer, Session
 from domain.identity.errors import TokenError
-from domain.shared.errors import AuthenticationError, ValidationError
+from domain.shared.errors import AuthenticationError, OrionError, ValidationError
 from domain.stores.aggregates import Store
 from domain.stores.errors import StoreNotFoundError
 from interfaces.api.auth import ANONYMOUS, authenticate
@@ -112,6 +112,28 @@ def public_ctx(request: Request) -> CommandContext:
     return CommandContext(actor="anonymous:-", correlation_id=request.state.correlation_id)
 
 
+CartToken = Annotated[
+    str | None, Header(alias="X-Cart-Token", description="A guest cart to merge at sign-in.")
+]
+
+
+def merge_guest_cart(
+    orion: OrionDep, request: Request, store_id: UUID, customer_id: UUID, token: str | None
+) -> None:
+    """The guest's cart joins the customer's once signed in. A bad, stale or foreign token
+    (or a lost race) only means nothing is merged: it never fails the sign-in."""
+    if not token or len(token) > 256:
+        return
+    ctx = CommandContext(
+        actor=f"customer:{customer_id}", correlation_id=request.state.correlation_id
+    )
+    try:
+        ref = orion.carts.ref_from_token(token)
+        orion.carts.merge_guest_cart(ctx, store_id, ref, customer_id)
+    except OrionError:
+        pass
+
+
 def refresh_path(store_code: str) -> str:
     # The code as the client wrote it in the URL: cookie paths are case-sensitive.
     return PREFIX.format(store_code=store_code)
@@ -141,6 +163,7 @@ def register(
     orion: OrionDep,
     request: Request,
     response: Response,
+    cart_token: CartToken = None,
 ) -> SessionAnswer:
     guard_registration(request)
     # A taken e-mail answers 409: this does tell the caller that the address has an account
@@ -157,6 +180,7 @@ def register(
         marketing_consent=body.marketing_consent,
     )
     response.headers["Location"] = f"{refresh_path(store_code)}/me"
+    merge_guest_cart(orion, request, store_id, issued.account_id, cart_token)
     return session_answer(
         issued,
         response,
@@ -174,6 +198,7 @@ def login(
     orion: OrionDep,
     request: Request,
     response: Response,
+    cart_token: CartToken = None,
 ) -> SessionAnswer:
     key = guard_login(request, str(store_id), body.email)
     # Unknown e-mail, wrong password and deactivated account all get the same 401.
@@ -181,6 +206,7 @@ def login(
         public_ctx(request), store_id, email=body.email, password=body.password
     )
     login_succeeded(request, key)
+    merge_guest_cart(orion, request, store_id, issued.account_id, cart_token)
     return session_answer(
         issued,
         response,

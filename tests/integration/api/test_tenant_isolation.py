@@ -111,7 +111,11 @@ def build_world(orion: Orion) -> World:
     ).id
     orion.inventory.receive(ADMIN, b.id, sku="B-1", quantity=5)
     _, location_b = orion.inventory.add_location(ADMIN, b.id, code="back", name="Back")
+    _, rate_b = orion.commerce.set_rate(
+        ADMIN, b.id, spec={"name": "Post", "kind": "flat", "amount": 490}
+    )
     ids_b = {
+        "rate_id": str(rate_b),
         "sku": "B-1",
         "location_id": str(location_b),
         "store_id": str(b.id),

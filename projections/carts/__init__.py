@@ -1,0 +1,1 @@
+"""The carts read model: one row per cart, for abandoned-cart figures."""
