@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +24,11 @@ POLL_SECONDS = 0.002  # one indexed single-row read per poll: cheap, and short w
 class ReadModels:
     engine: Engine
     registry: TableRegistry
+    # Waiters share one reading of the projections' positions per poll, however many there
+    # are: under load, a read per waiter per poll would itself be the load.
+    _states: dict[str, tuple[int, str]] = field(default_factory=dict, init=False, repr=False)
+    _states_at: float = field(default=0.0, init=False, repr=False)
+    _locks: dict[int, asyncio.Lock] = field(default_factory=dict, init=False, repr=False)
 
     def tables(self, projection: str) -> dict[str, Table]:
         return self.registry.live(projection)
@@ -42,13 +48,34 @@ class ReadModels:
         reached = len(rows) == len(set(names)) and not behind
         return reached, any(r.state == FAILED for r in behind)
 
+    def _read_states(self) -> dict[str, tuple[int, str]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(state_table.c.name, state_table.c.position, state_table.c.state)
+            ).all()
+        return {r.name: (r.position, r.state) for r in rows}
+
+    async def _states_since(self, asked: float) -> dict[str, tuple[int, str]]:
+        """The projections' states as read at or after ``asked`` (monotonic time): a reading
+        another waiter started after that serves this one too."""
+        loop = id(asyncio.get_running_loop())
+        lock = self._locks.setdefault(loop, asyncio.Lock())
+        async with lock:
+            if self._states_at < asked:
+                started = time.monotonic()
+                self._states = await anyio.to_thread.run_sync(self._read_states)
+                self._states_at = started
+            return self._states
+
     async def wait_for_async(self, names: Sequence[str], position: int, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
+        wanted = set(names)
         while True:
-            reached, stuck = await anyio.to_thread.run_sync(self.progress, names, position)
-            if reached:
+            states = await self._states_since(time.monotonic())
+            behind = [states[n] for n in wanted if n in states and states[n][0] < position]
+            if wanted <= states.keys() and not behind:
                 return True
-            if stuck or time.monotonic() >= deadline:
+            if any(state == FAILED for _, state in behind) or time.monotonic() >= deadline:
                 return False
             await anyio.sleep(POLL_SECONDS)
 

@@ -9,12 +9,15 @@ Rows a batch will read are fetched up front in one query per table (``prefetch``
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime
 from typing import Any
+from uuid import UUID
 
 import orjson
 from psycopg import sql
-from psycopg.types.json import Json
-from sqlalchemy import JSON, Connection, Table, and_, bindparam, select, tuple_
+from psycopg.types.json import Json, set_json_dumps
+from sqlalchemy import JSON, Connection, Table, and_, any_, bindparam, select, tuple_
+from sqlalchemy.dialects.postgresql import ARRAY
 
 Key = tuple[Any, ...]
 
@@ -39,10 +42,16 @@ class _TableBuffer:
         self.fresh_children: set[tuple[str, Any]] = set()  # parents with nothing stored yet
 
 
+History = Callable[[Any, int], list[Any]]
+
+
 class Writer:
-    def __init__(self, conn: Connection, tables: dict[str, Table]) -> None:
+    def __init__(
+        self, conn: Connection, tables: dict[str, Table], *, history: History | None = None
+    ) -> None:
         self.conn = conn
         self.tables = tables
+        self._history = history
         self._buffers: dict[str, _TableBuffer] = {}
         # Per-batch notes a projection keeps between ``handle`` and ``finish``.
         self.scratch: dict[str, Any] = {}
@@ -70,7 +79,8 @@ class Writer:
         """Insert or replace the whole row."""
         buf = self._buffer(table)
         key = self._key(buf, row)
-        buf.maybe_stored.add(key)
+        if key not in buf.rows or key in buf.maybe_stored:  # else: inserted by this batch
+            buf.maybe_stored.add(key)
         buf.patches.pop(key, None)
         buf.loaded.discard(key)
         buf.rows[key] = row
@@ -88,17 +98,24 @@ class Writer:
         if not wanted:
             return
         ordered = list(wanted)
-        for i in range(0, len(ordered), 500):
-            chunk = ordered[i : i + 500]
-            if len(buf.pk) == 1:
+        wanted_columns = (
+            [buf.table.c[c] for c in dict.fromkeys([*buf.pk, *columns])]
+            if columns
+            else list(buf.table.columns)
+        )
+        # PostgreSQL takes every key as one array parameter (``= ANY``): one short statement.
+        single = len(buf.pk) == 1 and self.conn.dialect.name == "postgresql"
+        step = len(ordered) if single else 500
+        for i in range(0, len(ordered), step):
+            chunk = ordered[i : i + step]
+            if single:
+                key = buf.table.c[buf.pk[0]]
+                keys = bindparam("keys", [k[0] for k in chunk], type_=ARRAY(key.type))
+                where = key == any_(keys)
+            elif len(buf.pk) == 1:
                 where = buf.table.c[buf.pk[0]].in_([k[0] for k in chunk])
             else:
                 where = tuple_(*(buf.table.c[c] for c in buf.pk)).in_(chunk)
-            wanted_columns = (
-                [buf.table.c[c] for c in dict.fromkeys([*buf.pk, *columns])]
-                if columns
-                else list(buf.table.columns)
-            )
             for found in self.conn.execute(select(*wanted_columns).where(where)):
                 row = dict(found._mapping)
                 k = self._key(buf, row)
@@ -128,6 +145,22 @@ class Writer:
         buf.loaded.add(k)
         buf.rows[k] = row
         return dict(row)
+
+    def exists(self, table: str, key: Any) -> bool:
+        """Whether the row is there (as ``get`` would find it), without copying it."""
+        buf = self._buffer(table)
+        k = self._key(buf, key)
+        if k in buf.rows:
+            return buf.rows[k] is not None
+        return k not in buf.absent and self.get(table, key) is not None
+
+    def history(self, originator_id: Any, version: int) -> list[Any]:
+        """An aggregate's events up to ``version``, read from the event log: for the handler of
+        an old event that does not carry what the handler needs (before its ``class_version``
+        2, say). Slow (a query per call): never for events recorded today."""
+        if self._history is None:
+            raise RuntimeError("this writer was given no access to the event log")
+        return self._history(originator_id, version)
 
     def update(self, table: str, key: Any, **values: Any) -> bool:
         """Change some columns of an existing row; False when there is no such row."""
@@ -280,15 +313,59 @@ class Writer:
         statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
             sql.Identifier(name), sql.SQL(", ").join(map(sql.Identifier, columns))
         )
+        types = _copy_types(columns, json_columns, rows)
         raw: Any = self.conn.connection.driver_connection
-        with raw.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row(
-                    [
-                        Json(row[c], dumps=dump_bytes) if c in json_columns else row[c]
-                        for c in columns
-                    ]
-                )
+        with raw.cursor() as cursor:
+            if types is None:
+                with cursor.copy(statement) as copy:
+                    for row in rows:
+                        copy.write_row(
+                            [
+                                Json(row[c], dumps=dump_bytes) if c in json_columns else row[c]
+                                for c in columns
+                            ]
+                        )
+                return
+            # Each column's values of one Python type: its dumper is chosen once, not per value.
+            set_json_dumps(dump_bytes, cursor)
+            with cursor.copy(statement) as copy:
+                copy.set_types(types)
+                for row in rows:
+                    copy.write_row([row[c] for c in columns])
+
+
+# The PostgreSQL type whose dumper writes a Python type's values (text COPY: the server parses
+# them for the column's own type).
+_COPY_TYPES: dict[type, str] = {
+    str: "text",
+    int: "int8",
+    bool: "bool",
+    float: "float8",
+    UUID: "uuid",
+    datetime: "timestamptz",
+    date: "date",
+}
+
+
+def _copy_types(
+    columns: list[str], json_columns: set[str], rows: list[dict[str, Any]]
+) -> list[str] | None:
+    """The type of each column for ``Copy.set_types``, or None when a column's values are of
+    several Python types (or an unusual one): then each value's dumper is looked up."""
+    types = []
+    for c in columns:
+        if c in json_columns:
+            types.append("json")
+            continue
+        found = {type(row[c]) for row in rows}
+        found.discard(type(None))
+        if len(found) > 1:
+            return None
+        pg_type = _COPY_TYPES.get(found.pop()) if found else "text"
+        if pg_type is None:
+            return None
+        types.append(pg_type)
+    return types
 
 
 def dump_bytes(value: Any) -> bytes:

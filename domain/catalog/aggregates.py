@@ -41,6 +41,28 @@ class Product(OrionAggregate):
                     setattr(product, key, value)
 
     class Published(OrionAggregate.Event):
+        """Carries what the shop shows (v2), so that a storefront can list the product from this
+        event alone, without keeping a copy of every draft. A v1 event carried nothing: it is
+        upcast with ``None`` fields, and a reader then needs the product's earlier events."""
+
+        class_version = 2
+
+        store_id: UUID | None = None
+        title: str | None = None
+        description: str | None = None
+        tax_category: str | None = None
+        variants: list[dict[str, Any]] | None = None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.update(
+                store_id=None, title=None, description=None, tax_category=None, variants=None
+            )
+
+        @property
+        def carries_state(self) -> bool:
+            return self.variants is not None
+
         def apply(self, product: Any) -> None:
             product.status = ProductStatus.PUBLISHED.value
 
@@ -128,7 +150,15 @@ class Product(OrionAggregate):
         self._check_editable("publish")
         if self.status == ProductStatus.PUBLISHED:
             raise ProductStateError("the product is already published", status=self.status)
-        self._trigger(self.Published, at)
+        self._trigger(
+            self.Published,
+            at,
+            store_id=self.store_id,
+            title=self.title,
+            description=self.description,
+            tax_category=self.tax_category,
+            variants=[v.as_dict() for v in self.variants],  # fresh dicts: the event's own copy
+        )
 
     def unpublish(self, *, at: datetime) -> None:
         if self.status != ProductStatus.PUBLISHED:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, MetaData, Table, text
@@ -43,18 +44,6 @@ class CatalogProjection(Projection):
         apply_product_event(envelope, w)
 
 
-def _changed_products(envelopes: Sequence[EventEnvelope]) -> list[Any]:
-    """Products the batch changes but did not create: their stored rows must be read."""
-    created = {e.event.originator_id for e in envelopes if isinstance(e.event, Product.Created)}
-    return list(
-        {
-            e.event.originator_id
-            for e in envelopes
-            if not isinstance(e.event, Product.Created) and e.event.originator_id not in created
-        }
-    )
-
-
 def apply_product_event(envelope: EventEnvelope, w: Writer) -> None:
     """Keep the ``products`` row equal to the product's current state."""
     e = envelope.event
@@ -72,7 +61,7 @@ def apply_product_event(envelope: EventEnvelope, w: Writer) -> None:
                 "tax_category": e.tax_category,
                 "status": ProductStatus.DRAFT.value,
                 "variants": e.variants,
-                "skus": " ".join(fold(v["sku"]) for v in e.variants),
+                "skus": _skus(e.variants),
                 "price_min": low,
                 "price_max": high,
                 "currency": currency,
@@ -90,7 +79,7 @@ def apply_product_event(envelope: EventEnvelope, w: Writer) -> None:
                 price_min=low,
                 price_max=high,
                 currency=currency,
-                skus=" ".join(fold(v["sku"]) for v in changes["variants"]),
+                skus=_skus(changes["variants"]),
             )
         w.patch("products", e.originator_id, **changes, **common)
     elif isinstance(e, Product.Published):
@@ -101,18 +90,22 @@ def apply_product_event(envelope: EventEnvelope, w: Writer) -> None:
         w.patch("products", e.originator_id, status=ProductStatus.ARCHIVED.value, **common)
 
 
+SHOP_TOPICS = tuple(
+    topic(c) for c in (Product.Published, Product.Edited, Product.Unpublished, Product.Archived)
+)
+
+
 class StorefrontSearchProjection(Projection):
-    """Published products only. Keeps the draft state of every product so that publishing later
-    needs no query of another read model (projections stay independent and rebuildable)."""
+    """Published products only. A product enters the shop with its ``Published`` event, which
+    carries what the shop shows, and later edits rewrite its row while it is there: drafts are
+    never copied, nor read from another read model (projections stay independent)."""
 
     name = "storefront_search"
-    topics = PRODUCT_TOPICS
+    # A product's creation concerns the shop only once it is published: not read at all.
+    topics = SHOP_TOPICS
 
     def define_tables(self, metadata: MetaData, suffix: str) -> dict[str, Table]:
-        tables = define_search_tables(metadata, suffix)
-        # Its private copy of every product's current state lives beside the shop tables.
-        tables["products"] = define_catalog_tables(metadata, f"_search{suffix}")["products"]
-        return tables
+        return define_search_tables(metadata, suffix)
 
     def create_extras(self, conn: Connection, tables: dict[str, Table], suffix: str) -> None:
         name = tables["shop_products"].name
@@ -164,80 +157,132 @@ class StorefrontSearchProjection(Projection):
     def drop_extras(self, conn: Connection, suffix: str) -> None:
         if conn.dialect.name == "sqlite":
             conn.execute(text(f"DROP TABLE IF EXISTS shop_products_fts{suffix}"))
+        # Generations made before ``Published`` carried state also kept a copy of every product.
+        conn.execute(text(f"DROP TABLE IF EXISTS products_search{suffix}"))
 
     def prefetch(self, envelopes: Sequence[EventEnvelope], w: Writer) -> None:
-        w.prefetch("products", _changed_products(envelopes))
-        # Also the products created in this batch: "no shop row yet" is then known, not asked.
-        w.prefetch(
-            "shop_products",
-            {e.event.originator_id for e in envelopes if not isinstance(e.event, Product.Created)},
-            columns=["published_at"],  # all ``finish`` reads of a stored shop row
-        )
+        # The shop rows of the batch's products: only those already in the shop are found.
+        w.prefetch("shop_products", {e.event.originator_id for e in envelopes})
 
     def handle(self, envelope: EventEnvelope, w: Writer) -> None:
-        # Keep the full current state; the shop rows are derived from it once per product per
-        # batch, in ``finish`` (a rebuild sees create, publish and edits of a product together).
-        apply_product_event(envelope, w)
         e = envelope.event
-        if isinstance(e, Product.Created):
-            return  # a new product is a draft: not in the shop
-        touched: dict[Any, Any] = w.scratch.setdefault("touched", {})
         if isinstance(e, Product.Published):
-            touched[e.originator_id] = e.timestamp
-        else:
-            touched.setdefault(e.originator_id, None)
-
-    def finish(self, w: Writer) -> None:
-        for product_id, published_now in w.scratch.get("touched", {}).items():
-            product = w.get("products", product_id)
-            existing = w.get("shop_products", product_id)
-            if product is None or product["status"] != ProductStatus.PUBLISHED.value:
-                if existing is not None:
-                    w.delete("shop_products", product_id)
-                    w.replace_children("attributes", "product_id", product_id, [])
-                continue
-            published_at = published_now or (
-                existing["published_at"] if existing else product["updated_at"]
-            )
-            self._put_shop_row(w, product, published_at, fresh=existing is None)
+            self._publish(e, w)
+        elif isinstance(e, Product.Edited):
+            self._edit(e, w)
+        elif w.exists("shop_products", e.originator_id):  # unpublished or archived
+            w.delete("shop_products", e.originator_id)
+            w.replace_children("attributes", "product_id", e.originator_id, [])
 
     @staticmethod
-    def _put_shop_row(
-        w: Writer, product: dict[str, Any], published_at: Any, *, fresh: bool
-    ) -> None:
-        """``fresh``: the product has no shop rows yet, so nothing needs deleting first."""
-        product_id = product["product_id"]
-        variants = product["variants"]
-        attributes = sorted(
-            {(k, fold(v)) for var in variants for k, v in var["attributes"].items()}
-        )
+    def _publish(e: Product.Published, w: Writer) -> None:
+        product_id = e.originator_id
+        state = _published_state(e, w)
+        variants = state["variants"]
+        fresh = not w.exists("shop_products", product_id)
+        attributes = _attributes(variants)
+        low, high, currency = _prices(variants)
         (w.insert if fresh else w.put)(
             "shop_products",
             {
                 "product_id": product_id,
-                "store_id": product["store_id"],
-                "title": product["title"],
-                "description": product["description"],
-                "tax_category": product["tax_category"],
-                "variants": variants,
-                "price_min": product["price_min"],
-                "price_max": product["price_max"],
-                "currency": product["currency"],
-                "published_at": published_at,
-                "version": product["version"],
-                "f_title": fold(product["title"]),
-                "f_description": fold(product["description"]),
-                "f_skus": product["skus"],
-                "f_attributes": " ".join(f"{fold(k)} {v}" for k, v in attributes),
+                **state,
+                "price_min": low,
+                "price_max": high,
+                "currency": currency,
+                "published_at": e.timestamp,
+                "version": e.originator_version,
+                "f_title": fold(state["title"]),
+                "f_description": fold(state["description"]),
+                "f_skus": _skus(variants),
+                "f_attributes": _attribute_text(attributes),
             },
         )
         w.replace_children(
             "attributes",
             "product_id",
             product_id,
-            [
-                {"product_id": product_id, "name": k, "value": v, "store_id": product["store_id"]}
-                for k, v in attributes
-            ],
+            _attribute_rows(product_id, state["store_id"], attributes),
             fresh=fresh,
         )
+
+    @staticmethod
+    def _edit(e: Product.Edited, w: Writer) -> None:
+        product_id = e.originator_id
+        row = w.get("shop_products", product_id)
+        if row is None:
+            return  # a draft: not in the shop
+        changes = e.changes
+        row["version"] = e.originator_version
+        if "title" in changes:
+            row.update(title=changes["title"], f_title=fold(changes["title"]))
+        if "description" in changes:
+            description = changes["description"]
+            row.update(description=description, f_description=fold(description))
+        if "tax_category" in changes:
+            row["tax_category"] = changes["tax_category"]
+        if "variants" in changes:
+            variants = changes["variants"]
+            attributes = _attributes(variants)
+            low, high, currency = _prices(variants)
+            row.update(
+                variants=variants,
+                price_min=low,
+                price_max=high,
+                currency=currency,
+                f_skus=_skus(variants),
+                f_attributes=_attribute_text(attributes),
+            )
+            w.replace_children(
+                "attributes",
+                "product_id",
+                product_id,
+                _attribute_rows(product_id, row["store_id"], attributes),
+            )
+        # The whole row, not a patch: SQLite's full-text index follows inserts and deletes only.
+        w.put("shop_products", row)
+
+
+def _published_state(e: Product.Published, w: Writer) -> dict[str, Any]:
+    """What the shop shows of a product as it was published."""
+    if e.carries_state:
+        fields = ("store_id", "title", "description", "tax_category", "variants")
+        return {name: getattr(e, name) for name in fields}
+    # A v1 event (recorded before events carried state): the product as it stood then, replayed
+    # from its own events in the log.
+    product: Any = None
+    for event in w.history(e.originator_id, e.originator_version):
+        product = event.mutate(product)
+    return {
+        "store_id": product.store_id,
+        "title": product.title,
+        "description": product.description,
+        "tax_category": product.tax_category,
+        "variants": [v.as_dict() for v in product.variants],
+    }
+
+
+def _skus(variants: list[dict[str, Any]]) -> str:
+    return " ".join(fold(v["sku"]) for v in variants)
+
+
+# Attribute names and values come from short lists (colours, sizes): fold each once.
+_fold_term = lru_cache(maxsize=4096)(fold)
+
+
+def _attributes(variants: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(name, folded value) pairs of all variants, once each, sorted."""
+    return sorted({(k, _fold_term(v)) for var in variants for k, v in var["attributes"].items()})
+
+
+def _attribute_text(attributes: list[tuple[str, str]]) -> str:
+    return " ".join(f"{_fold_term(k)} {v}" for k, v in attributes)
+
+
+def _attribute_rows(
+    product_id: Any, store_id: Any, attributes: list[tuple[str, str]]
+) -> list[dict[str, Any]]:
+    return [
+        {"product_id": product_id, "name": k, "value": v, "store_id": store_id}
+        for k, v in attributes
+    ]

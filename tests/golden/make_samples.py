@@ -16,17 +16,31 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
 from application.context import CommandContext
 from application.platform import OrionApplication
+from domain.cart.aggregates import Cart
 from domain.catalog.aggregates import Product, SkuClaim
+from domain.identity.aggregates import (
+    ApiKey,
+    Customer,
+    EmailClaim,
+    LoginAttempt,
+    Session,
+    Team,
+    User,
+)
+from domain.inventory.aggregates import Locations, StockItem
+from domain.orders.aggregates import Order
+from domain.orders.settings import CommerceSettings
 from domain.shared.aggregate import OrionAggregate
 from domain.shared.idempotency import IdempotencyRecord
 from domain.shared.ids import idempotency_record_id
+from domain.shipping.aggregates import ShippingRates
 from domain.stores.aggregates import Store
 
 EVENTS_DIR = Path(__file__).parent / "events"
@@ -150,6 +164,555 @@ def idempotency_record() -> IdempotencyRecord:
     )
 
 
+# -- identity: sealed fields hold fixed fake strings (samples are about the events' shape) -------
+
+USER_ID = UUID("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4b01")
+OTHER_USER_ID = UUID("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4b02")
+CUSTOMER_ID = UUID("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4b03")
+INVITATION_ID = UUID("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4b04")
+KEY_ID = UUID("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4b05")
+SESSION_ID = UUID("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4b06")
+ATTEMPT_ID = UUID("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4b07")
+RESET_ID = UUID("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4b08")
+ADDRESS_ID = UUID("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4b09")
+OTHER_ADDRESS_ID = UUID("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4b0a")
+EMAIL_INDEX = "ei1.golden-blind-index"
+
+
+def claimed_email() -> EmailClaim:
+    return EmailClaim.claim_new(
+        scope="platform", email_index=EMAIL_INDEX, owner_id=USER_ID, at=at(0)
+    )
+
+
+def released_email() -> EmailClaim:
+    claim = claimed_email()
+    claim.release(owner_id=USER_ID, at=at(1))
+    return claim
+
+
+def reclaimed_email() -> EmailClaim:
+    claim = released_email()
+    claim.reclaim(owner_id=OTHER_USER_ID, at=at(2))
+    return claim
+
+
+def registered_user() -> User:
+    return User.register(
+        user_id=USER_ID,
+        sealed="pd1.golden-user-profile",
+        credentials="pd1.golden-user-credentials",
+        email_index=EMAIL_INDEX,
+        platform_admin=True,
+        at=at(0),
+    )
+
+
+def registered_customer() -> Customer:
+    return Customer.register(
+        customer_id=CUSTOMER_ID,
+        store_id=STORE_ID,
+        sealed="pd1.golden-customer-profile",
+        credentials="pd1.golden-customer-credentials",
+        email_index=EMAIL_INDEX,
+        language="fr_LU",
+        marketing_consent=False,
+        at=at(0),
+    )
+
+
+# What users and customers share, built for either.
+AccountT = TypeVar("AccountT", User, Customer)
+
+
+def profile_changed(account: AccountT) -> AccountT:
+    account.change_profile(sealed="pd1.golden-changed-profile", at=at(1))
+    return account
+
+
+def password_changed(account: AccountT) -> AccountT:
+    account.change_password(credentials="pd1.golden-new-credentials", at=at(1))
+    return account
+
+
+def reset_requested(account: AccountT) -> AccountT:
+    account.request_password_reset(reset_id=RESET_ID, expires_at=at(60), at=at(1))
+    return account
+
+
+def password_reset(account: AccountT) -> AccountT:
+    reset_requested(account).reset_password(
+        reset_id=RESET_ID, credentials="pd1.golden-reset-credentials", at=at(2)
+    )
+    return account
+
+
+def disabled(account: AccountT) -> AccountT:
+    account.disable(reason="chargebacks", at=at(1))
+    return account
+
+
+def enabled(account: AccountT) -> AccountT:
+    disabled(account).enable(at=at(2))
+    return account
+
+
+def erased(account: AccountT) -> AccountT:
+    account.erase(by="self", at=at(1))
+    return account
+
+
+def platform_admin_changed() -> User:
+    user = registered_user()
+    user.set_platform_admin(False, at=at(1))
+    return user
+
+
+def preferences_changed() -> Customer:
+    customer = registered_customer()
+    customer.change_preferences(language="de_LU", marketing_consent=True, at=at(1))
+    return customer
+
+
+def first_address() -> Customer:
+    """The first address: added, then made the default for shipping and for billing."""
+    customer = registered_customer()
+    customer.add_address(
+        address_id=ADDRESS_ID,
+        sealed="pd1.golden-address",
+        default_shipping=False,
+        default_billing=False,
+        at=at(1),
+    )
+    return customer
+
+
+def address_added() -> Customer:
+    customer = first_address()
+    customer.add_address(
+        address_id=OTHER_ADDRESS_ID,
+        sealed="pd1.golden-other-address",
+        default_shipping=False,
+        default_billing=False,
+        at=at(2),
+    )
+    return customer
+
+
+def address_changed() -> Customer:
+    customer = first_address()
+    customer.change_address(address_id=ADDRESS_ID, sealed="pd1.golden-moved-address", at=at(2))
+    return customer
+
+
+def address_removed() -> Customer:
+    customer = address_added()
+    customer.remove_address(address_id=OTHER_ADDRESS_ID, at=at(3))
+    return customer
+
+
+def formed_team() -> Team:
+    return Team.form(store_id=STORE_ID, at=at(0))
+
+
+def invitation_sent() -> Team:
+    team = formed_team()
+    team.invite(
+        invitation_id=INVITATION_ID,
+        sealed_email="pd1.golden-invitation-email",
+        email_index=EMAIL_INDEX,
+        role="staff",
+        expires_at=at(60 * 24 * 7),
+        by_role="owner",
+        at=at(1),
+    )
+    return team
+
+
+def invitation_accepted() -> Team:
+    team = invitation_sent()
+    team.accept(invitation_id=INVITATION_ID, user_id=USER_ID, at=at(2))
+    return team
+
+
+def invitation_revoked() -> Team:
+    team = invitation_sent()
+    team.revoke_invitation(invitation_id=INVITATION_ID, at=at(2))
+    return team
+
+
+def role_changed() -> Team:
+    team = invitation_accepted()
+    team.change_role(user_id=USER_ID, role="manager", by_role="owner", at=at(3))
+    return team
+
+
+def member_removed() -> Team:
+    team = invitation_accepted()
+    team.remove(user_id=USER_ID, by_role="owner", at=at(3))
+    return team
+
+
+def created_api_key() -> ApiKey:
+    return ApiKey.create(
+        key_id=KEY_ID,
+        store_id=STORE_ID,
+        name="ERP sync",
+        role="manager",
+        secret_hash="sha256:golden-secret-hash",
+        prefix="ork_0190a1b2",
+        at=at(0),
+    )
+
+
+def revoked_api_key() -> ApiKey:
+    key = created_api_key()
+    key.revoke(at=at(1))
+    return key
+
+
+def started_session() -> Session:
+    return Session.start(
+        session_id=SESSION_ID,
+        account_kind="customer",
+        account_id=CUSTOMER_ID,
+        store_id=STORE_ID,
+        credentials_version=1,
+        refresh_hash="sha256:golden-refresh-hash",
+        expires_at=at(60 * 24 * 30),
+        at=at(0),
+    )
+
+
+def refreshed_session() -> Session:
+    session = started_session()
+    session.refresh(refresh_hash="sha256:golden-next-hash", expires_at=at(60 * 24 * 31), at=at(1))
+    return session
+
+
+def ended_session() -> Session:
+    session = refreshed_session()
+    session.end(reason="logout", at=at(2))
+    return session
+
+
+def failed_login() -> LoginAttempt:
+    return LoginAttempt.failed(
+        attempt_id=ATTEMPT_ID,
+        scope="platform",
+        account_id=USER_ID,
+        reason="wrong_password",
+        at=at(0),
+    )
+
+
+def for_user(step: Callable[[User], User]) -> Callable[[], User]:
+    return lambda: step(registered_user())
+
+
+def for_customer(step: Callable[[Customer], Customer]) -> Callable[[], Customer]:
+    return lambda: step(registered_customer())
+
+
+# -- inventory: a store's locations and a stock item's movements -----------------------------------
+
+MAIN_LOCATION_ID = UUID("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4c01")
+SHOP_LOCATION_ID = UUID("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4c02")
+HOLD_ID = UUID("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4c03")
+STOCK_ORDER_ID = UUID("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4c04")
+
+
+def created_locations() -> Locations:
+    return Locations.create(store_id=STORE_ID, at=at(0))
+
+
+def location_added() -> Locations:
+    locations = created_locations()
+    locations.add(location_id=MAIN_LOCATION_ID, code="main", name="Main", at=at(0))
+    return locations
+
+
+def default_location_changed() -> Locations:
+    locations = location_added()
+    locations.add(
+        location_id=SHOP_LOCATION_ID, code="shop-lux", name="Boutique Luxembourg-Ville", at=at(1)
+    )
+    locations.make_default(location_id=SHOP_LOCATION_ID, at=at(2))
+    return locations
+
+
+def created_stock_item() -> StockItem:
+    return StockItem.create(
+        store_id=STORE_ID, location_id=MAIN_LOCATION_ID, sku="CAF-500", at=at(0)
+    )
+
+
+def received_stock() -> StockItem:
+    item = created_stock_item()
+    item.receive(quantity=24, reference="PO-2024-001", at=at(1))
+    return item
+
+
+def adjusted_stock() -> StockItem:
+    item = received_stock()
+    item.adjust(delta=-2, reason="damage", note="crushed box", at=at(2))
+    return item
+
+
+def reserved_stock() -> StockItem:
+    """A checkout's hold (it expires), then an order's reservation (it does not)."""
+    item = received_stock()
+    item.reserve(reservation_id=HOLD_ID, quantity=2, order_id=None, expires_at=at(17), at=at(2))
+    item.reserve(
+        reservation_id=STOCK_ORDER_ID,
+        quantity=3,
+        order_id=STOCK_ORDER_ID,
+        expires_at=None,
+        at=at(3),
+    )
+    return item
+
+
+def released_stock() -> StockItem:
+    item = reserved_stock()
+    item.release(reservation_id=HOLD_ID, reason="checkout", at=at(4))
+    return item
+
+
+def committed_stock() -> StockItem:
+    item = reserved_stock()
+    item.commit(reservation_id=STOCK_ORDER_ID, quantity=3, at=at(4))
+    return item
+
+
+def returned_stock() -> StockItem:
+    item = committed_stock()
+    item.return_to_stock(quantity=1, order_id=STOCK_ORDER_ID, reason="return", at=at(5))
+    return item
+
+
+def threshold_changed() -> StockItem:
+    item = received_stock()
+    item.set_threshold(threshold=5, at=at(2))
+    return item
+
+
+# -- carts, shipping rates and commerce settings --------------------------------------------------
+
+GUEST_CART_ID = UUID("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4d01")
+CART_ORDER_ID = UUID("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4d02")
+RATE_ID = UUID("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4d03")
+OTHER_RATE_ID = UUID("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4d04")
+
+
+def created_cart() -> Cart:
+    return Cart.create(
+        cart_id=GUEST_CART_ID, store_id=STORE_ID, customer_id=None, currency="EUR", at=at(0)
+    )
+
+
+def add_coffee(cart: Cart, minutes: int, sku: str = "CAF-500", quantity: int = 2) -> Cart:
+    cart.add(
+        sku=sku,
+        product_id=PRODUCT_ID,
+        title="Café crème 500 g",
+        quantity=quantity,
+        unit_price=1290,
+        attributes={"grind": "beans", "weight_grams": "500"},
+        weight_grams=500,
+        at=at(minutes),
+    )
+    return cart
+
+
+def cart_line_added() -> Cart:
+    return add_coffee(created_cart(), 1)
+
+
+def cart_quantity_changed() -> Cart:
+    cart = cart_line_added()
+    cart.change_quantity(sku="CAF-500", quantity=3, at=at(2))
+    return cart
+
+
+def cart_line_removed() -> Cart:
+    cart = add_coffee(cart_line_added(), 2, sku="CAF-500-G", quantity=1)
+    cart.remove(sku="CAF-500-G", at=at(3))
+    return cart
+
+
+def cart_cleared() -> Cart:
+    """A guest's cart, emptied when it was merged into the customer's at sign-in."""
+    cart = cart_line_added()
+    cart.clear(reason="merged", at=at(2))
+    return cart
+
+
+def cart_checked_out() -> Cart:
+    """A customer's cart (its id derived from the customer's), checked out into an order."""
+    cart = Cart.create(store_id=STORE_ID, customer_id=CUSTOMER_ID, currency="EUR", at=at(0))
+    add_coffee(cart, 1)
+    cart.check_out(order_id=CART_ORDER_ID, at=at(2))
+    return cart
+
+
+def created_rates() -> ShippingRates:
+    return ShippingRates.create(store_id=STORE_ID, at=at(0))
+
+
+def rate_set() -> ShippingRates:
+    rates = created_rates()
+    rates.set_rate(
+        rate_id=RATE_ID,
+        spec={
+            "name": "Colis Benelux",
+            "kind": "weight",
+            "countries": ["LU", "BE", "NL"],
+            "bands": [{"max_grams": 2000, "amount": 690}, {"max_grams": 10000, "amount": 1290}],
+        },
+        at=at(1),
+    )
+    return rates
+
+
+def rate_removed() -> ShippingRates:
+    rates = rate_set()
+    rates.set_rate(
+        rate_id=OTHER_RATE_ID,
+        spec={"name": "Free over 50 €", "kind": "free_over", "amount": 490, "free_over": 5000},
+        at=at(2),
+    )
+    rates.remove_rate(rate_id=OTHER_RATE_ID, at=at(3))
+    return rates
+
+
+def created_commerce_settings() -> CommerceSettings:
+    return CommerceSettings.create(store_id=STORE_ID, at=at(0))
+
+
+def commerce_settings_changed() -> CommerceSettings:
+    settings = created_commerce_settings()
+    settings.change(values={"checkout_hold_minutes": 15, "payment_timeout_hours": 48}, at=at(1))
+    return settings
+
+
+# -- orders: placed at checkout, then paid, processed, shipped, delivered, cancelled, refunded ---
+
+ORDER_ID = UUID("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4e01")
+PAYMENT_ID = UUID("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4e02")
+SHIPMENT_ID = UUID("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4e03")
+REFUND_ID = UUID("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4e04")
+NOTE_ID = UUID("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4e05")
+ORDER_CART_ID = UUID("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4e06")
+ORDER_RATE_ID = UUID("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4e07")
+ORDER_LOCATION_ID = UUID("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4e08")
+BACKROOM_LOCATION_ID = UUID("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4e09")
+ORDER_CUSTOMER_ID = UUID("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4e0a")
+
+
+def placed_order() -> Order:
+    return Order.place(
+        order_id=ORDER_ID,
+        store_id=STORE_ID,
+        customer_id=ORDER_CUSTOMER_ID,
+        cart_id=ORDER_CART_ID,
+        currency="EUR",
+        lines=[
+            {
+                "sku": "CAF-500",
+                "product_id": PRODUCT_ID,
+                "title": "Café crème 500 g",
+                "quantity": 3,
+                "unit_price": 1290,
+                "line_total": 3870,
+                "attributes": {"grind": "beans"},
+                "allocations": [
+                    {"location_id": ORDER_LOCATION_ID, "quantity": 2},
+                    {"location_id": BACKROOM_LOCATION_ID, "quantity": 1},
+                ],
+            },
+            {
+                "sku": "TEA-100",
+                "product_id": OTHER_PRODUCT_ID,
+                "title": "Thé vert",
+                "quantity": 1,
+                "unit_price": 650,
+                "line_total": 650,
+                "attributes": {},
+                "allocations": [{"location_id": ORDER_LOCATION_ID, "quantity": 1}],
+            },
+        ],
+        totals={"subtotal": 4520, "shipping": 490, "discount": 0, "tax": 0, "total": 5010},
+        shipping_method={"rate_id": ORDER_RATE_ID, "name": "Post Luxembourg", "amount": 490},
+        payment_method="manual",
+        sealed_contact="v1.golden-sealed-contact",
+        subject_id=ORDER_CUSTOMER_ID,
+        destination_country="LU",
+        payment_due_at=at(60 * 72),
+        at=at(0),
+    )
+
+
+def order_paid() -> Order:
+    order = placed_order()
+    order.record_payment(
+        payment_id=PAYMENT_ID, amount=5010, method="manual", reference="VIR-2024-001", at=at(1)
+    )
+    return order
+
+
+def order_processing() -> Order:
+    order = order_paid()
+    order.start_processing(at=at(2))
+    return order
+
+
+def order_shipped() -> Order:
+    order = order_processing()
+    order.ship(
+        shipment_id=SHIPMENT_ID,
+        carrier="Post Luxembourg",
+        tracking_number="LX123456789LU",
+        lines=[{"sku": "CAF-500", "quantity": 3}],
+        at=at(3),
+    )
+    return order
+
+
+def order_delivered() -> Order:
+    order = order_processing()
+    order.ship(shipment_id=SHIPMENT_ID, carrier="DPD", tracking_number=None, lines=None, at=at(3))
+    order.deliver(at=at(4))
+    return order
+
+
+def order_cancelled() -> Order:
+    order = order_paid()
+    order.cancel(reason="the customer changed their mind", at=at(2))
+    return order
+
+
+def order_refunded() -> Order:
+    order = order_shipped()
+    order.refund(
+        refund_id=REFUND_ID,
+        lines=[
+            {"sku": "CAF-500", "quantity": 1, "restock": True},
+            {"sku": "TEA-100", "quantity": 1, "restock": False},
+        ],
+        amount=None,
+        reason="damaged in transit",
+        at=at(5),
+    )
+    return order
+
+
+def order_note_added() -> Order:
+    order = placed_order()
+    order.add_note(note_id=NOTE_ID, text="Gift wrap, please ✨", author="member:golden", at=at(1))
+    return order
+
+
 SCENARIOS: dict[str, Callable[[], OrionAggregate]] = {
     "Store.Registered": registered_store,
     "Store.DetailsChanged": details_changed,
@@ -157,13 +720,81 @@ SCENARIOS: dict[str, Callable[[], OrionAggregate]] = {
     "Store.Reactivated": reactivated_store,
     "Product.Created": created_product,
     "Product.Edited": edited_product,
-    "Product.Published": published_product,
+    "Product.Published": published_product,  # recorded as v1: kept, must still replay
+    "Product.Published.v2": published_product,
     "Product.Unpublished": unpublished_product,
     "Product.Archived": archived_product,
     "SkuClaim.Claimed": claimed_sku,
     "SkuClaim.Released": released_sku,
     "SkuClaim.Reclaimed": reclaimed_sku,
     "IdempotencyRecord.Recorded": idempotency_record,
+    "EmailClaim.Claimed": claimed_email,
+    "EmailClaim.Released": released_email,
+    "EmailClaim.Reclaimed": reclaimed_email,
+    "User.Registered": registered_user,
+    "User.ProfileChanged": for_user(profile_changed),
+    "User.PasswordChanged": for_user(password_changed),
+    "User.PasswordResetRequested": for_user(reset_requested),
+    "User.PasswordReset": for_user(password_reset),
+    "User.Disabled": for_user(disabled),
+    "User.Enabled": for_user(enabled),
+    "User.Erased": for_user(erased),
+    "User.PlatformAdminChanged": platform_admin_changed,
+    "Customer.Registered": registered_customer,
+    "Customer.ProfileChanged": for_customer(profile_changed),
+    "Customer.PasswordChanged": for_customer(password_changed),
+    "Customer.PasswordResetRequested": for_customer(reset_requested),
+    "Customer.PasswordReset": for_customer(password_reset),
+    "Customer.Disabled": for_customer(disabled),
+    "Customer.Enabled": for_customer(enabled),
+    "Customer.Erased": for_customer(erased),
+    "Customer.PreferencesChanged": preferences_changed,
+    "Customer.AddressAdded": address_added,
+    "Customer.AddressChanged": address_changed,
+    "Customer.AddressRemoved": address_removed,
+    "Customer.DefaultAddressChanged": first_address,
+    "Team.Formed": formed_team,
+    "Team.InvitationSent": invitation_sent,
+    "Team.InvitationAccepted": invitation_accepted,
+    "Team.InvitationRevoked": invitation_revoked,
+    "Team.RoleChanged": role_changed,
+    "Team.MemberRemoved": member_removed,
+    "ApiKey.Created": created_api_key,
+    "ApiKey.Revoked": revoked_api_key,
+    "Session.Started": started_session,
+    "Session.Refreshed": refreshed_session,
+    "Session.Ended": ended_session,
+    "LoginAttempt.Failed": failed_login,
+    "Locations.Created": created_locations,
+    "Locations.LocationAdded": location_added,
+    "Locations.DefaultChanged": default_location_changed,
+    "StockItem.Created": created_stock_item,
+    "StockItem.Received": received_stock,
+    "StockItem.Adjusted": adjusted_stock,
+    "StockItem.Reserved": reserved_stock,
+    "StockItem.ReservationReleased": released_stock,
+    "StockItem.ReservationCommitted": committed_stock,
+    "StockItem.Returned": returned_stock,
+    "StockItem.ThresholdChanged": threshold_changed,
+    "Cart.Created": created_cart,
+    "Cart.LineAdded": cart_line_added,
+    "Cart.QuantityChanged": cart_quantity_changed,
+    "Cart.LineRemoved": cart_line_removed,
+    "Cart.Cleared": cart_cleared,
+    "Cart.CheckedOut": cart_checked_out,
+    "ShippingRates.Created": created_rates,
+    "ShippingRates.RateSet": rate_set,
+    "ShippingRates.RateRemoved": rate_removed,
+    "CommerceSettings.Created": created_commerce_settings,
+    "CommerceSettings.Changed": commerce_settings_changed,
+    "Order.Placed": placed_order,
+    "Order.PaymentRecorded": order_paid,
+    "Order.ProcessingStarted": order_processing,
+    "Order.Shipped": order_shipped,
+    "Order.Delivered": order_delivered,
+    "Order.Cancelled": order_cancelled,
+    "Order.Refunded": order_refunded,
+    "Order.NoteAdded": order_note_added,
 }
 
 

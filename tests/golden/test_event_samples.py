@@ -83,6 +83,14 @@ def test_every_event_class_has_a_golden_sample() -> None:
     )
 
 
+def test_the_current_version_of_every_event_class_has_a_golden_sample() -> None:
+    # A new class_version needs a sample of its own; the samples of older versions stay.
+    sampled = {(load(path)["event_topic"], load(path)["event_class_version"]) for path in SAMPLES}
+    current = {(t, getattr(cls, "class_version", 1)) for t, cls in event_classes().items()}
+    missing = sorted(current - sampled)
+    assert not missing, f"event class versions without a golden sample: {missing}"
+
+
 @pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.stem)
 def test_a_sample_ends_with_the_event_it_samples(path: Path) -> None:
     sample = load(path)

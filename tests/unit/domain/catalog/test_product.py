@@ -34,7 +34,22 @@ def created(**overrides: Any) -> Any:
     return ev(Product.Created, **{**attrs, **overrides})
 
 
+# As a v1 event was recorded (and a v1 event is upcast): it carries no state.
 PUBLISHED = ev(Product.Published)
+
+
+def published(**overrides: Any) -> Any:
+    """A v2 ``Published``: it carries what the shop shows, as the product stands."""
+    state: dict[str, Any] = {
+        "store_id": STORE_ID,
+        "title": "T-shirt",
+        "description": "Cotton.",
+        "tax_category": "standard",
+        "variants": [variant("TS-S", size="s"), variant("TS-M", size="m")],
+    }
+    return ev(Product.Published, **{**state, **overrides})
+
+
 UNPUBLISHED = ev(Product.Unpublished)
 ARCHIVED = ev(Product.Archived)
 
@@ -295,8 +310,31 @@ def test_publish_a_draft() -> None:
 
     product.publish(at=at(10))
 
-    assert new_events(product) == [PUBLISHED]
+    assert new_events(product) == [published()]
     assert product.status == "published"
+
+
+def test_publish_carries_the_state_the_product_has_then() -> None:
+    product = given(
+        PRODUCT_ID,
+        created(),
+        ev(Product.Edited, changes={"title": "Polo", "variants": [variant("PO-1", 2500)]}),
+        PUBLISHED,
+        UNPUBLISHED,
+    )
+
+    product.publish(at=at(10))
+    event = product.pending_events[-1]
+    product.variants[0].attributes["colour"] = "red"  # the event keeps its own copy
+
+    assert new_events(product) == [published(title="Polo", variants=[variant("PO-1", 2500)])]
+    assert isinstance(event, Product.Published) and event.carries_state
+
+
+def test_a_v1_publish_event_without_state_replays_as_before() -> None:
+    product = given(PRODUCT_ID, created(), PUBLISHED)
+
+    assert product.status == "published" and product.title == "T-shirt"
 
 
 def test_publish_a_published_product_is_an_invalid_transition() -> None:
