@@ -504,6 +504,34 @@ class ProjectionEngine:
         expected: int,
         new_position: int,
     ) -> None:
+        try:
+            self._apply_batch(name, generation, envelopes, column, expected, new_position)
+        except _LostRace:
+            raise
+        except Exception:
+            # Another runner of the same batch may have committed first: its rows then make
+            # ours fail (say, a unique violation) before our position guard could tell.
+            # That is a lost race, not a failing handler.
+            if self._position_moved(name, column, expected):
+                raise _LostRace from None
+            raise
+
+    def _position_moved(self, name: str, column: str, expected: int) -> bool:
+        with self.engine.connect() as conn:
+            now = conn.execute(
+                select(state_table.c[column]).where(state_table.c.name == name)
+            ).scalar()
+        return now != expected
+
+    def _apply_batch(
+        self,
+        name: str,
+        generation: int,
+        envelopes: Sequence[EventEnvelope],
+        column: str,
+        expected: int,
+        new_position: int,
+    ) -> None:
         projection = self.projections[name]
         tables = self.registry.tables(name, generation)
         with _gc_paused, self.engine.begin() as conn:
