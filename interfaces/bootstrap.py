@@ -26,6 +26,8 @@ from application.identity.tokens import AccessTokens
 from application.identity.users import UserService
 from application.inventory.app import InventoryService
 from application.orders.app import OrderService
+from application.orders.jobs import PaymentTimeouts
+from application.orders.mails import OrderMails, order_mail_reaction
 from application.orders.setup import CommerceSetupService
 from application.platform import OrionApplication, Platform
 from application.ports import Clock
@@ -34,14 +36,19 @@ from domain.shared.personal import PersonalData
 from interfaces.adapters.mail import mailer_from_settings
 from interfaces.adapters.vault import SqlPersonalData
 from interfaces.reactions import ReactionRunner
+from interfaces.scheduler import Scheduler
 from interfaces.settings import Settings
 from projections.audit.projector import AuditProjection
+from projections.carts.projector import CartsProjection
 from projections.catalog.projector import CatalogProjection, StorefrontSearchProjection
 from projections.db import make_engine
 from projections.engine import Projection, ProjectionEngine, TableRegistry
 from projections.identity.projector import identity_projections
+from projections.inventory.projector import InventoryProjection
+from projections.orders.projector import order_projections
 from projections.read import ReadModels
 from projections.stores.projector import StoresProjection
+from workers.orders import PAYMENT_TIMEOUTS, order_number, pending_payment_orders
 from workers.queue import InlineJobQueue, JobQueue, job_queue_from_settings
 from workers.runtime import Runtime, claims_from_settings, install
 
@@ -55,6 +62,9 @@ def all_projections(personal: PersonalData | None = None) -> list[Projection]:
         StorefrontSearchProjection(),
         AuditProjection(),
         *identity_projections(personal),
+        InventoryProjection(),
+        *order_projections(personal),
+        CartsProjection(),
     ]
 
 
@@ -144,6 +154,7 @@ class Orion:
     projections: ProjectionEngine
     read: ReadModels
     reactions: ReactionRunner
+    scheduler: Scheduler
     jobs: JobQueue
     runtime: Runtime
     extras: dict[str, Any] = field(default_factory=dict)
@@ -152,8 +163,10 @@ class Orion:
         """Follow the log in this process: read models, and the reactions that queue jobs."""
         self.projections.start()
         self.reactions.start()
+        self.scheduler.start()  # periodic jobs (the payment timeout) beside the reactions
 
     def close(self) -> None:
+        self.scheduler.stop()
         self.reactions.stop()
         if isinstance(self.jobs, InlineJobQueue):
             self.jobs.close(timeout=5)
@@ -195,7 +208,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
             # The event database, not the read models': positions belong with the log.
             engine=make_engine(settings.database_url, writer=True, pool_size=2),
             queue=jobs,
-            reactions=[identity_mail_reaction()],
+            reactions=[identity_mail_reaction(), order_mail_reaction()],
         )
         # A new reaction starts at the head of the log: under the schema lock.
         reactions.setup()
@@ -220,6 +233,14 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
     inventory = InventoryService(platform)
     carts = CartService(platform, inventory, keyring)
     commerce = CommerceSetupService(platform)
+    orders = OrderService(platform, inventory, carts, commerce, personal)
+    read = ReadModels(reader_engine, registry)
+    OrderMails(orders, lambda store_id, order_id: order_number(read, store_id, order_id)).register(
+        runtime.composers
+    )
+    runtime.services[PAYMENT_TIMEOUTS] = PaymentTimeouts(
+        orders, lambda now: pending_payment_orders(read, now)
+    )
     return Orion(
         settings=settings,
         app=app,
@@ -233,11 +254,12 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
         inventory=inventory,
         carts=carts,
         commerce=commerce,
-        orders=OrderService(platform, inventory, carts, commerce, personal),
+        orders=orders,
         personal=personal,
         projections=engine,
-        read=ReadModels(reader_engine, registry),
+        read=read,
         reactions=reactions,
+        scheduler=Scheduler(jobs),
         jobs=jobs,
         runtime=runtime,
     )

@@ -112,6 +112,7 @@ def projections_run(
         stop.set()
         orion.projections.stop()
         orion.reactions.stop()
+        orion.scheduler.stop()
 
     signal.signal(signal.SIGTERM, on_sigterm)
 
@@ -131,6 +132,8 @@ def projections_run(
         )
     # Reactions (e-mails to queue) follow the log beside the read models.
     orion.reactions.start()
+    # Periodic jobs (the payment timeout) are queued from here too; their ids dedupe them.
+    orion.scheduler.start()
     typer.echo("following the event log; Ctrl-C to stop")
     try:
         orion.projections.run_forever()

@@ -197,8 +197,7 @@ class OrderService:
         order_id = uuid4()
         subject = customer_id or order_id
         contact = {"email": email, "shipping_address": shipping, "billing_address": billing}
-        # Sealed once, outside the retried decision: the same text whatever the attempts.
-        sealed_contact = self.personal.seal(subject, contact)
+        sealed: list[str] = []
         timeout = timedelta(hours=self.setup.settings(store_id)["payment_timeout_hours"])
 
         def decide(at: datetime) -> Decision:
@@ -223,11 +222,12 @@ class OrderService:
                     f"choose one of: {', '.join(str(q['rate_id']) for q in quotes) or 'none'}",
                 )
             held_for_cart = hold_id(cart.id)
+            locations = self.inventory.location_ids(store_id)
             items: dict[UUID, StockItem] = {}
             short = []
             for line in lines:
                 parts, need, available = [], int(line["quantity"]), 0
-                for item in self.inventory.items(store_id, line["sku"]):
+                for item in self.inventory.items(store_id, line["sku"], locations):
                     # This cart's own hold counts as available to it.
                     free = max(item.available(at), 0) + item.reservation(held_for_cart, at)
                     available += free
@@ -256,6 +256,10 @@ class OrderService:
             if short:
                 names = ", ".join(f"{s['sku']} ({s['available']} left)" for s in short)
                 raise InsufficientStockError(f"not enough stock for: {names}", lines=short)
+            # Sealed once the order will be placed (a refused checkout leaves no key behind),
+            # and once only, whatever the retries.
+            if not sealed:
+                sealed.append(self.personal.seal(subject, contact))
             totals = compute_totals(
                 lines,
                 shipping=int(quote["amount"]),
@@ -290,7 +294,7 @@ class OrderService:
                     "amount": quote["amount"],
                 },
                 payment_method=details.payment_method,
-                sealed_contact=sealed_contact,
+                sealed_contact=sealed[0],
                 subject_id=subject,
                 destination_country=country,
                 payment_due_at=at + timeout,

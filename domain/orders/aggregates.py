@@ -322,6 +322,10 @@ class Order(OrionAggregate):
     ) -> list[dict[str, Any]]:
         """Ships the given lines and quantities (all that is left when None). Returns the
         shipment's lines with the locations their units come from, for the stock commits."""
+        if self.status not in (PAID, PROCESSING, PARTIALLY_SHIPPED):
+            raise OrderStateError(
+                f"an order that is {self.status} cannot be shipped", status=self.status
+            )
         wanted = (
             [{"sku": line["sku"], "quantity": self.unshipped(line["sku"])} for line in self.lines]
             if lines is None
@@ -410,6 +414,10 @@ class Order(OrionAggregate):
         """Refunds lines and quantities (restocked or not). Unshipped units are released from
         their reservation; shipped units that come back are returned to stock when
         ``restock``. Returns the refund's lines with those stock movements."""
+        if self.status in (CANCELLED, REFUNDED, RETURNED, PENDING_PAYMENT):
+            raise OrderStateError(
+                f"an order that is {self.status} cannot be refunded", status=self.status
+            )
         if not lines:
             raise ValidationError("lines", "name at least one line to refund")
         refund_lines: list[dict[str, Any]] = []

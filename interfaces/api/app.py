@@ -20,6 +20,11 @@ from interfaces.api.admin.routes import router as projections_router
 from interfaces.api.audit.routes import router as audit_router
 from interfaces.api.catalog.routes import router as catalog_router
 from interfaces.api.catalog.routes import shop as shop_router
+from interfaces.api.commerce import dashboard, orders
+from interfaces.api.commerce.cart import router as cart_router
+from interfaces.api.commerce.checkout import router as checkout_router
+from interfaces.api.commerce.inventory import router as inventory_router
+from interfaces.api.commerce.shipping import router as shipping_router
 from interfaces.api.errors import install_error_handlers
 from interfaces.api.identity import account, admin_users, api_keys, auth_routes, customers, team
 from interfaces.api.ratelimit import rate_limiter_from_settings
@@ -82,6 +87,7 @@ def create_app(orion: Orion, *, run_projections: bool | None = None) -> FastAPI:
         finally:
             orion.projections.stop()
             orion.reactions.stop()
+            orion.scheduler.stop()
 
     app = FastAPI(
         title="Orion",
@@ -113,6 +119,13 @@ def create_app(orion: Orion, *, run_projections: bool | None = None) -> FastAPI:
         api_keys.router,
         customers.router,
         account.router,
+        cart_router,
+        checkout_router,
+        shipping_router,
+        orders.router,
+        orders.shop,
+        dashboard.router,
+        inventory_router,
     ):
         app.include_router(router)
 

@@ -48,8 +48,14 @@ def problem(
         "status": status,
         "detail": detail,
     }
-    # Extension members never overwrite the standard ones (an error field may be named "code").
-    body.update({k: v for k, v in (extra or {}).items() if v is not None and k not in body})
+    # Extension members never overwrite the standard ones (an error field may be named "code");
+    # a resource's own status (an order's, a product's) is answered as ``current_status``.
+    for key, value in (extra or {}).items():
+        if value is None:
+            continue
+        if key == "status":
+            key = "current_status"
+        body.setdefault(key, value)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
     if status == 429 and extra and extra.get("retry_after"):
         headers["Retry-After"] = str(extra["retry_after"])

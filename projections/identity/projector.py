@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from datetime import UTC
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import MetaData, Table, select, update
+from sqlalchemy import BigInteger, Column, MetaData, Table, Uuid, select, update
 
 from domain.identity.aggregates import ACTIVE, DISABLED, ERASED, ApiKey, Customer, Team, User
+from domain.orders.aggregates import Order
 from domain.shared.personal import PersonalData
 from domain.stores.aggregates import Store
 from projections.engine import EventEnvelope, Projection, topic
@@ -390,8 +392,17 @@ CUSTOMER_VERSION_ONLY = (
 
 
 class CustomersProjection(Projection):
+    """Customers, with their order stats: ``order_count`` counts every order they placed
+    (cancelled ones too), ``last_order_at`` is when they placed the latest, and
+    ``total_spent_minor`` is the sum of their orders' net values, as the dashboard's revenue
+    counts them: an order's total less every refund recorded on it, and nothing once it is
+    cancelled (``customer_orders`` keeps what each order still counts for)."""
+
     name = "customers"
     topics = _topics(
+        Order.Placed,
+        Order.Cancelled,
+        Order.Refunded,
         Store.Registered,
         Customer.Registered,
         Customer.ProfileChanged,
@@ -413,21 +424,42 @@ class CustomersProjection(Projection):
             Customer.Disabled: self._status(DISABLED),
             Customer.Enabled: self._status(ACTIVE),
             Customer.Erased: self._erased,
+            Order.Placed: self._order_placed,
+            Order.Cancelled: self._order_cancelled,
+            Order.Refunded: self._order_refunded,
         }
         for cls in CUSTOMER_VERSION_ONLY:
             handlers[cls] = self._version
         self.handlers = handlers
 
     def define_tables(self, metadata: MetaData, suffix: str) -> dict[str, Table]:
-        return define_customer_tables(metadata, suffix)
+        tables = define_customer_tables(metadata, suffix)
+        # What each customer order still adds to ``total_spent_minor`` (guests' are not kept).
+        tables["customer_orders"] = Table(
+            f"customer_orders{suffix}",
+            metadata,
+            Column("order_id", Uuid, primary_key=True),
+            Column("customer_id", Uuid, nullable=False),
+            Column("counted", BigInteger, nullable=False),
+        )
+        return tables
 
     def prefetch(self, envelopes: Sequence[EventEnvelope], w: Writer) -> None:
         events = [e.event for e in envelopes]
         w.prefetch("stores", {e.store_id for e in events if isinstance(e, Customer.Registered)})
+        # Whole rows first: an order's stats read them; an erasure only needs ``sealed``.
+        w.prefetch(
+            "customers",
+            {e.customer_id for e in events if isinstance(e, Order.Placed) and e.customer_id},
+        )
         w.prefetch(
             "customers",
             {e.originator_id for e in events if isinstance(e, Customer.Erased)},
             columns=["sealed"],
+        )
+        w.prefetch(
+            "customer_orders",
+            {e.originator_id for e in events if isinstance(e, Order.Cancelled | Order.Refunded)},
         )
 
     def handle(self, envelope: EventEnvelope, w: Writer) -> None:
@@ -515,6 +547,59 @@ class CustomersProjection(Projection):
             status=ERASED,
             **_common(e),
         )
+
+    # -- order stats -----------------------------------------------------------------------------
+
+    def _spent(self, w: Writer, customer_id: UUID, delta: int, **values: Any) -> None:
+        row = w.get("customers", customer_id)
+        if row is None:
+            return  # a customer erased and gone from the read model keeps no stats
+        w.patch(
+            "customers",
+            customer_id,
+            total_spent_minor=int(row["total_spent_minor"]) + delta,
+            **values,
+        )
+
+    def _order_placed(self, e: Order.Placed, w: Writer) -> None:
+        if e.customer_id is None:
+            return
+        total = int(e.totals["total"])
+        w.insert(
+            "customer_orders",
+            {"order_id": e.originator_id, "customer_id": e.customer_id, "counted": total},
+        )
+        row = w.get("customers", e.customer_id)
+        if row is None:
+            return
+        last = row["last_order_at"]
+        self._spent(
+            w,
+            e.customer_id,
+            total,
+            order_count=int(row["order_count"]) + 1,
+            last_order_at=e.timestamp if last is None or _aware(last) < e.timestamp else last,
+        )
+
+    def _order_cancelled(self, e: Order.Cancelled, w: Writer) -> None:
+        counted = w.get("customer_orders", e.originator_id)
+        if counted is None:
+            return  # a guest's order
+        w.patch("customer_orders", e.originator_id, counted=0)
+        self._spent(w, counted["customer_id"], -int(counted["counted"]))
+
+    def _order_refunded(self, e: Order.Refunded, w: Writer) -> None:
+        counted = w.get("customer_orders", e.originator_id)
+        if counted is None:
+            return
+        taken = min(int(e.amount), int(counted["counted"]))
+        w.patch("customer_orders", e.originator_id, counted=int(counted["counted"]) - taken)
+        self._spent(w, counted["customer_id"], -taken)
+
+
+def _aware(value: Any) -> Any:
+    # SQLite hands back naive datetimes; everything stored is UTC.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def identity_projections(personal: PersonalData | None) -> list[Projection]:

@@ -9,14 +9,16 @@ route cannot slip past the walk unexamined.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
 
+from application.cart.app import CartRef
 from application.context import CommandContext
+from application.orders.app import CheckoutDetails
 from interfaces.bootstrap import Orion
 
 ADMIN = CommandContext(actor="platform_admin:test")
@@ -114,8 +116,20 @@ def build_world(orion: Orion) -> World:
     _, rate_b = orion.commerce.set_rate(
         ADMIN, b.id, spec={"name": "Post", "kind": "flat", "amount": 490}
     )
+    # An order of B's customer (shipped to their saved address), for the order routes.
+    orion.catalog.publish(ADMIN, b.id, product_b)
+    cart_b = CartRef(customer_id=customer_b)
+    orion.carts.add(ADMIN, b.id, cart_b, sku="B-1", quantity=1)
+    order_b = orion.orders.checkout(
+        replace(ADMIN, idempotency_key="world-order"),
+        b.id,
+        cart_b,
+        CheckoutDetails(shipping_rate_id=rate_b, payment_method="manual"),
+        customer_id=customer_b,
+    ).order_id
     ids_b = {
         "rate_id": str(rate_b),
+        "order_id": str(order_b),
         "sku": "B-1",
         "location_id": str(location_b),
         "store_id": str(b.id),

@@ -1,0 +1,150 @@
+"""The storefront checkout: a signed-in customer of this shop, or a guest with the cart token.
+
+``POST /checkout`` places the order: the use case reserves every line's stock in the same save
+that places the order and empties the cart, so there is no order without its stock, and short
+lines are a 409 naming them. ``Idempotency-Key`` is required: a retried checkout (a timeout, a
+double click) answers with the order the first attempt made and makes no second one.
+
+``POST /checkout/start`` holds the cart's stock for a few minutes when the store wants it
+(``checkout_hold_minutes``); the hold expires on its own.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+import anyio
+from fastapi import APIRouter, Depends, Response
+
+from application.orders.app import CheckoutDetails, Placed, hold_id
+from domain.orders.aggregates import Order
+from domain.shared.errors import AuthenticationError, ValidationError
+from interfaces.api.commerce.cart import CART_TOKEN_HEADER, Shopper
+from interfaces.api.commerce.cart import ShopperDep as CartShopperDep
+from interfaces.api.commerce.checkout_schemas import (
+    CheckoutAnswer,
+    CheckoutBody,
+    CheckoutStarted,
+    Hold,
+    Totals,
+)
+from interfaces.api.deps import CommandCtx, OrionDep
+from interfaces.bootstrap import Orion
+from workers.orders import order_number as numbered
+
+router = APIRouter(prefix="/api/v1/shop/{store_code}/checkout", tags=["shop: checkout"])
+ORDERS_READ_MODEL = "orders"
+
+
+async def buyer(who: CartShopperDep) -> Shopper:
+    """Whose cart is bought: the signed-in customer's of this very shop, or a guest's named by
+    its token (the cart API's rules: another shop's cart is 404, a staff token 401). A guest
+    with no cart token has nothing to buy."""
+    if who.is_guest and who.ref.cart_id is None:
+        raise AuthenticationError(
+            f"sign in to your account at this shop, or send your guest cart's {CART_TOKEN_HEADER}"
+        )
+    return who
+
+
+ShopperDep = Annotated[Shopper, Depends(buyer)]
+
+
+def _place(orion: Orion, ctx: CommandCtx, who: Shopper, body: CheckoutBody) -> tuple[Placed, Order]:
+    details = CheckoutDetails(
+        shipping_rate_id=body.shipping_rate_id,
+        payment_method=body.payment_method,
+        email=body.email,
+        shipping_address=body.shipping_address.fields() if body.shipping_address else None,
+        shipping_address_id=body.shipping_address_id,
+        billing_address=body.billing_address.fields() if body.billing_address else None,
+        billing_address_id=body.billing_address_id,
+    )
+    placed = orion.orders.checkout(
+        who.context(ctx),
+        who.store_id,
+        who.ref,
+        details,
+        customer_id=who.ref.customer_id,
+    )
+    return placed, orion.orders.get(who.store_id, placed.order_id)
+
+
+async def order_number(orion: Orion, store_id: UUID, order_id: UUID, position: int) -> str | None:
+    """The order's human number, once the orders read model (which hands numbers out in log
+    order) has reached the checkout's position; None if it did not in time."""
+    if ORDERS_READ_MODEL not in orion.projections.projections:
+        return None
+    reached = await orion.read.wait_for_async(
+        (ORDERS_READ_MODEL,), position, orion.settings.consistency_timeout_seconds
+    )
+    if not reached:
+        return None
+    return await anyio.to_thread.run_sync(numbered, orion.read, store_id, order_id)
+
+
+# Async (the library's work runs on the thread pool below): waiting for the read model to
+# number the order must not hold a worker thread asleep.
+@router.post("", status_code=201, response_model=CheckoutAnswer)
+async def checkout(
+    body: CheckoutBody,
+    who: ShopperDep,
+    ctx: CommandCtx,
+    orion: OrionDep,
+    response: Response,
+) -> CheckoutAnswer:
+    if not ctx.idempotency_key:
+        raise ValidationError(
+            "Idempotency-Key", "is required on checkout, so that a retry never orders twice"
+        )
+    placed, order = await anyio.to_thread.run_sync(_place, orion, ctx, who, body)
+    result = placed.result
+    response.headers["ETag"] = f'"{result.version}"'
+    if result.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    number = await order_number(orion, who.store_id, order.id, result.position)
+    return CheckoutAnswer(
+        id=order.id,
+        version=result.version,
+        position=result.position,
+        order_id=order.id,
+        order_number=number,
+        status=order.status,
+        currency=order.currency,
+        totals=Totals.model_validate(order.totals),
+        payment_method=order.payment_method,
+        payment_due_at=order.payment_due_at,
+        payment=placed.payment,
+    )
+
+
+def _held_until(orion: Orion, who: Shopper) -> datetime | None:
+    """When the cart's current hold expires (read back for a replayed start)."""
+    cart = orion.carts.find(who.store_id, who.ref)
+    if cart is None:
+        return None
+    held = str(hold_id(cart.id))
+    for line in cart.lines.values():
+        for item in orion.inventory.items(who.store_id, line["sku"]):
+            found = item.reservations.get(held)
+            if found and found["expires_at"] is not None:
+                expires: datetime = found["expires_at"]
+                return expires
+    return None
+
+
+@router.post("/start", response_model=CheckoutStarted)
+def start_checkout(who: ShopperDep, ctx: CommandCtx, orion: OrionDep) -> CheckoutStarted:
+    result, expires = orion.orders.start_checkout(who.context(ctx), who.store_id, who.ref)
+    if result is None:
+        return CheckoutStarted(hold=None)
+    if expires is None:  # a replayed Idempotency-Key: the hold it made
+        expires = _held_until(orion, who)
+    return CheckoutStarted(
+        hold=Hold(expires_at=expires) if expires else None,
+        id=result.id,
+        version=result.version,
+        position=result.position,
+    )

@@ -1,0 +1,437 @@
+"""Benchmark: checkout throughput over HTTP with 3-line carts, against raw appends.
+
+    .venv/bin/python -m ops.bench.checkout                 # PostgreSQL, a few minutes
+    .venv/bin/python -m ops.bench.checkout --per-round 100 --rounds 2 --no-write
+    .venv/bin/python -m ops.bench.checkout --profile       # also: where a checkout's time goes
+
+HTTP: ``POST /api/v1/shop/{code}/checkout`` on a real uvicorn process, with the projector
+(``orion projections run``) in a process of its own as production runs it on PostgreSQL, so
+that checkout can answer with the order's number. ``clients`` threads, each with its own
+keep-alive connection and its own guest carts of 3 lines (3 SKUs drawn from ``SKUS``, stock
+plenty: this measures the write path, not a fight for the last units, which
+``tests/integration/api/test_no_overselling.py`` covers). Latency is measured at the client,
+from the request to the answer with its order number.
+
+Baseline: what one checkout appends, saved with ``app.save`` on an ``OrionApplication`` in this
+process, from the same number of threads, with the same command metadata: 6 aggregates with one
+event each (the order with 3 lines and a sealed contact of the same size, the idempotency
+record, the cart and 3 stock items; new ones, so the baseline reads nothing). Checkout also
+reads (the store, cart, stock items, rates, settings, the order again, the principal), seals
+the contact, and waits for the read model to number the order: that is the overhead measured.
+
+Rounds alternate raw and HTTP so that both see the same noise; the figure is the median of the
+per-round ratios. Targets: at least 30% of the raw throughput and p95 under 50 ms at 20 clients.
+The figures go into ``ops/bench/RESULTS.md`` between the ``checkout`` markers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import random
+import shlex
+import statistics
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+
+from application.cart.app import CartRef
+from application.context import CommandContext
+from application.orders.app import CheckoutDetails
+from application.platform import OrionApplication
+from domain.cart.aggregates import Cart
+from domain.inventory.aggregates import StockItem
+from domain.orders.aggregates import Order
+from domain.shared.idempotency import IdempotencyRecord
+from interfaces.bootstrap import Orion, bootstrap, event_store_env
+from ops.bench import data
+from ops.bench.common import (
+    Latencies,
+    api_server,
+    log,
+    projector_process,
+    reset_database,
+    run_threads,
+    settings_for,
+    split,
+    utcnow,
+)
+
+DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/orion_bench_checkout"
+RESULTS_MD = Path(__file__).with_name("RESULTS.md")
+START, END = "<!-- checkout:start -->", "<!-- checkout:end -->"
+TARGET_RATIO = 0.30
+TARGET_P95_MS = 50.0
+SKUS = 200
+LINES = 3
+STOCK = 1_000_000
+AGGREGATES_PER_CHECKOUT = 6  # order, idempotency record, cart, 3 stock items: 1 event each
+CODE = "benchck"
+PREP_THREADS = 4  # carts are made before the measures, with few connections
+SHOPPER = CommandContext(actor="anonymous:-")
+ADDRESS = {
+    "first_name": "Ada",
+    "last_name": "Lovelace",
+    "line1": "12 Rue des Tilleuls",
+    "city": "Luxembourg",
+    "postal_code": "L-1234",
+    "country": "LU",
+}
+
+
+def prepare(orion: Orion) -> dict[str, Any]:
+    """The shop: a product of ``SKUS`` variants, published, stocked, and a flat rate."""
+    store_id = data.register_store(orion, CODE)
+    rng = random.Random(11)
+    skus = [f"CK-{i:04d}" for i in range(SKUS)]
+    prices = {sku: rng.randrange(500, 20_000) for sku in skus}
+    for start in range(0, SKUS, 50):  # a product holds at most so many variants
+        chunk = skus[start : start + 50]
+        product = orion.catalog.create_product(
+            data.CTX,
+            store_id,
+            title=f"Bench product {start // 50}",
+            variants=[
+                {
+                    "sku": sku,
+                    "price": {"amount": prices[sku], "currency": "EUR"},
+                    "attributes": {"size": str(i)},
+                }
+                for i, sku in enumerate(chunk)
+            ],
+        )
+        orion.catalog.publish(data.CTX, store_id, product.id)
+    for sku in skus:
+        orion.inventory.receive(data.CTX, store_id, sku=sku, quantity=STOCK)
+    _, rate_id = orion.commerce.set_rate(
+        data.CTX, store_id, spec={"name": "Standard", "kind": "flat", "amount": 490}
+    )
+    return {"store_id": store_id, "skus": skus, "prices": prices, "rate_id": rate_id}
+
+
+def make_carts(orion: Orion, shop: dict[str, Any], n: int, seed: int, clients: int) -> list[str]:
+    """``n`` guest carts of ``LINES`` distinct SKUs each; their tokens."""
+    rng = random.Random(seed)
+    picks = [rng.sample(shop["skus"], LINES) for _ in range(n)]
+    tokens: list[str] = [""] * n
+    shares = split(n, clients)
+    offsets = [sum(shares[:i]) for i in range(clients)]
+
+    def worker(i: int) -> None:
+        for j in range(offsets[i], offsets[i] + shares[i]):
+            cart_id: UUID | None = None
+            for sku in picks[j]:
+                cart_id = orion.carts.add(
+                    SHOPPER, shop["store_id"], CartRef(cart_id=cart_id), sku=sku, quantity=1
+                ).id
+            assert cart_id is not None
+            tokens[j] = orion.carts.token_for(cart_id)
+
+    run_threads(clients, worker)
+    return tokens
+
+
+def body(shop: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "shipping_rate_id": str(shop["rate_id"]),
+        "payment_method": "manual",
+        "email": "shopper@bench.example",
+        "shipping_address": ADDRESS,
+    }
+
+
+def http_checkouts(
+    base: str,
+    shop: dict[str, Any],
+    tokens: list[str],
+    clients: int,
+    latencies: Latencies,
+    tag: str,
+) -> tuple[float, int]:
+    """Seconds to check every cart out over HTTP, and how many answers had no number yet."""
+    shares = split(len(tokens), clients)
+    offsets = [sum(shares[:i]) for i in range(clients)]
+    path = f"/api/v1/shop/{CODE}/checkout"
+    payload = body(shop)
+    lock = threading.Lock()
+    unnumbered = [0]
+    http = [httpx.Client(base_url=base, timeout=60) for _ in range(clients)]
+    for client in http:  # open the keep-alive connections before the clock starts
+        client.get("/healthz").raise_for_status()
+
+    def worker(i: int) -> None:
+        mine: list[float] = []
+        missing = 0
+        for j in range(offsets[i], offsets[i] + shares[i]):
+            headers = {"X-Cart-Token": tokens[j], "Idempotency-Key": f"{tag}-{j}"}
+            started = time.perf_counter()
+            response = http[i].post(path, json=payload, headers=headers)
+            mine.append(time.perf_counter() - started)
+            if response.status_code != 201:
+                raise RuntimeError(f"checkout answered {response.status_code}: {response.text}")
+            missing += response.json()["order_number"] is None
+        with lock:
+            latencies.samples.extend(mine)
+            unnumbered[0] += missing
+
+    try:
+        return run_threads(clients, worker), unnumbered[0]
+    finally:
+        for client in http:
+            client.close()
+
+
+def raw_appends(url: str, shop: dict[str, Any], n: int, clients: int) -> float:
+    """Seconds to append what ``n`` checkouts append, with ``app.save``, from ``clients``
+    threads: 6 new aggregates of one event each per save, the order as big as checkout's.
+
+    The application is opened for the phase and closed after it: PostgreSQL's connections are
+    shared with the server and the projector (and, on a shared machine, with others)."""
+    app = OrionApplication(env=event_store_env(url))
+    store_id: UUID = shop["store_id"]
+    metadata = data.meta(store_id)
+    sealed = shop["sealed"]
+    lines = [
+        {
+            "sku": sku,
+            "product_id": uuid4(),
+            "title": "Bench product",
+            "quantity": 1,
+            "unit_price": shop["prices"][sku],
+            "line_total": shop["prices"][sku],
+            "attributes": {"size": "1"},
+            "allocations": [{"location_id": uuid4(), "quantity": 1}],
+        }
+        for sku in shop["skus"][:LINES]
+    ]
+    total = sum(line["line_total"] for line in lines)
+    shares = split(n, clients)
+
+    def worker(i: int) -> None:
+        for _ in range(shares[i]):
+            at = utcnow()
+            order_id = uuid4()
+            order = Order.place(
+                order_id=order_id,
+                store_id=store_id,
+                customer_id=None,
+                cart_id=uuid4(),
+                currency="EUR",
+                lines=lines,
+                totals={
+                    "subtotal": total,
+                    "shipping": 490,
+                    "discount": 0,
+                    "tax": 0,
+                    "total": total + 490,
+                },
+                shipping_method={"rate_id": shop["rate_id"], "name": "Standard", "amount": 490},
+                payment_method="manual",
+                sealed_contact=sealed,
+                subject_id=order_id,
+                destination_country="LU",
+                payment_due_at=at,
+                at=at,
+            )
+            record = IdempotencyRecord.record(
+                record_id=uuid4(), fingerprint="f" * 64, result_id=order_id, result_version=1, at=at
+            )
+            cart = Cart.create(
+                cart_id=uuid4(), store_id=store_id, customer_id=None, currency="EUR", at=at
+            )
+            location = uuid4()
+            items = [
+                StockItem.create(store_id=store_id, location_id=location, sku=f"R{k}", at=at)
+                for k in range(LINES)
+            ]
+            app.save(order, record, cart, *items, orion_meta=metadata)
+
+    try:
+        return run_threads(clients, worker)
+    finally:
+        app.close()
+
+
+def profile_checkouts(orion: Orion, shop: dict[str, Any], n: int) -> str:
+    """Where one checkout's time goes, in this process (the use case, without HTTP)."""
+    tokens = make_carts(orion, shop, n, seed=99, clients=1)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for j, token in enumerate(tokens):
+        orion.orders.checkout(
+            CommandContext(actor=f"guest:{j}", idempotency_key=f"profile-{j}"),
+            shop["store_id"],
+            orion.carts.ref_from_token(token),
+            CheckoutDetails(
+                shipping_rate_id=shop["rate_id"],
+                payment_method="manual",
+                email="shopper@bench.example",
+                shipping_address=ADDRESS,
+            ),
+        )
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(35)
+    return out.getvalue()
+
+
+def run(url: str, *, per_round: int, rounds: int, clients: int, profile: bool) -> dict[str, Any]:
+    log(f"checkout: fresh database; {rounds} rounds of {per_round} checkouts; {clients} clients")
+    reset_database(url)
+    # Set up, then closed before the measures: its connection pools would stay open.
+    orion = bootstrap(settings_for(url, projections_in_process=False))
+    try:
+        shop = prepare(orion)
+        shop["sealed"] = orion.personal.seal(
+            uuid4(), {"email": "shopper@bench.example", "shipping_address": ADDRESS}
+        )
+        log("checkout: shop ready; making carts")
+        warm = make_carts(orion, shop, 2 * clients, seed=1, clients=PREP_THREADS)
+        round_tokens = [
+            make_carts(orion, shop, per_round, seed=100 + r, clients=PREP_THREADS)
+            for r in range(rounds)
+        ]
+    finally:
+        orion.close()
+    raw_runs: list[float] = []
+    http_runs: list[float] = []
+    pair_ratios: list[float] = []
+    latencies = Latencies()
+    unnumbered = 0
+    with projector_process(url), api_server(url, run_projections=False) as base:
+        # Warm both paths up (imports, pools, prepared statements) before measuring.
+        raw_appends(url, shop, 2 * clients, clients)
+        http_checkouts(base, shop, warm, clients, Latencies(), "warm")
+        for r in range(rounds):
+            for which in ("raw", "http") if r % 2 == 0 else ("http", "raw"):
+                if which == "raw":
+                    seconds = raw_appends(url, shop, per_round, clients)
+                    raw_runs.append(per_round / seconds)
+                else:
+                    seconds, missing = http_checkouts(
+                        base, shop, round_tokens[r], clients, latencies, f"r{r}"
+                    )
+                    unnumbered += missing
+                    http_runs.append(per_round / seconds)
+            pair_ratios.append(http_runs[-1] / raw_runs[-1])
+            log(
+                f"checkout round {r + 1}: raw {raw_runs[-1]:,.0f} saves/s, "
+                f"HTTP {http_runs[-1]:,.0f} orders/s ({pair_ratios[-1]:.0%})"
+            )
+    raw, http = statistics.median(raw_runs), statistics.median(http_runs)
+    figure = statistics.median(pair_ratios)
+    result: dict[str, Any] = {
+        "clients": clients,
+        "per_round": per_round,
+        "rounds": rounds,
+        "raw_saves_per_s": raw,
+        "http_orders_per_s": http,
+        "raw_runs": raw_runs,
+        "http_runs": http_runs,
+        "pair_ratios": pair_ratios,
+        "latency": latencies.summary(),
+        "unnumbered": unnumbered,
+        "ratio": figure,
+        "ratio_met": figure >= TARGET_RATIO,
+        "p95_met": latencies.ms(95) < TARGET_P95_MS,
+    }
+    log(
+        f"checkout: HTTP {http:,.0f} orders/s vs raw {raw:,.0f} saves/s: {figure:.0%} "
+        f"(p50 {latencies.ms(50):.1f} ms, p95 {latencies.ms(95):.1f} ms)"
+    )
+    if profile:
+        orion = bootstrap(settings_for(url, projections_in_process=False))
+        try:
+            result["profile"] = profile_checkouts(orion, shop, 200)
+        finally:
+            orion.close()
+    return result
+
+
+def render(r: dict[str, Any], command: str) -> str:
+    lat = r["latency"]
+
+    def verdict(met: bool) -> str:
+        return "met" if met else "**missed**"
+
+    return "\n".join(
+        [
+            START,
+            "## Checkout",
+            "",
+            f"`{command}` on {r['date']} (PostgreSQL; one uvicorn process and the projector "
+            f"in its own process; {r['clients']} clients; {r['rounds']} rounds of "
+            f"{r['per_round']} checkouts of {LINES}-line guest carts, alternating with the raw "
+            "appends).",
+            "",
+            "| measure | figure | target |",
+            "|---|---|---|",
+            f"| checkout over HTTP | {r['http_orders_per_s']:,.0f} orders/s | |",
+            f"| raw append of the same {AGGREGATES_PER_CHECKOUT} aggregates/events per save "
+            f"| {r['raw_saves_per_s']:,.0f} saves/s | |",
+            f"| ratio (median of the rounds' ratios) | {r['ratio']:.0%} "
+            f"| ≥ {TARGET_RATIO:.0%}: {verdict(r['ratio_met'])} |",
+            f"| latency p50 / p95 / p99 | {lat['p50_ms']:.1f} / {lat['p95_ms']:.1f} / "
+            f"{lat['p99_ms']:.1f} ms | p95 < {TARGET_P95_MS:.0f} ms: {verdict(r['p95_met'])} |",
+            f"| answers without an order number yet | {r['unnumbered']} of {lat['n']:.0f} | |",
+            "",
+            "Rounds (orders/s over HTTP, saves/s raw): "
+            + ", ".join(
+                f"{h:,.0f}/{w:,.0f}" for h, w in zip(r["http_runs"], r["raw_runs"], strict=True)
+            )
+            + ".",
+            END,
+        ]
+    )
+
+
+def write(markdown: str) -> None:
+    text = RESULTS_MD.read_text() if RESULTS_MD.exists() else ""
+    if START in text and END in text:
+        before, _, rest = text.partition(START)
+        _, _, after = rest.partition(END)
+        text = before + markdown + after
+    else:
+        text = text.rstrip() + "\n\n" + markdown + "\n"
+    RESULTS_MD.write_text(text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m ops.bench.checkout")
+    p.add_argument("--database-url", default=DATABASE_URL)
+    p.add_argument("--per-round", type=int, default=300)
+    p.add_argument("--rounds", type=int, default=4)
+    p.add_argument("--clients", type=int, default=20)
+    p.add_argument("--profile", action="store_true", help="also profile the use case in-process")
+    p.add_argument("--no-write", action="store_true")
+    args = p.parse_args(argv)
+    results = run(
+        args.database_url,
+        per_round=args.per_round,
+        rounds=args.rounds,
+        clients=args.clients,
+        profile=args.profile,
+    )
+    results["date"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    command = ".venv/bin/python -m ops.bench.checkout" + (
+        " " + shlex.join(sys.argv[1:]) if argv is None and sys.argv[1:] else ""
+    )
+    markdown = render(results, command)
+    print(markdown)
+    if "profile" in results:
+        print(results["profile"])
+    if not args.no_write:
+        write(markdown)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Orders read models: the store's order desk ("orders") and its dashboard ("dashboard")."""

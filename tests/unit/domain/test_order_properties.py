@@ -1,0 +1,227 @@
+"""Property tests of Order: any sequence of desk commands (payments, processing, partial and
+full shipments, delivery, cancellation, partial and full refunds with or without restock)
+only ever takes a transition listed in ``TRANSITIONS``; a refused command raises and changes
+nothing; money and units add up; and the recorded events replay to the same order."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID, uuid4
+
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+
+from domain.orders.aggregates import STATUSES, TRANSITIONS, Order
+from domain.shared.errors import ConflictError, OrionError, ValidationError
+from tests.unit.domain.replay import Recorder
+from tests.unit.domain.scenario import at
+
+STORE = UUID("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f5001")
+SHOP = UUID("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f5002")
+BACKROOM = UUID("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f5003")
+SHIPPING = 500
+# sku → (quantity, unit price, allocations): the last line is split across two locations.
+LINES: dict[str, tuple[int, int, list[tuple[UUID, int]]]] = {
+    "A": (3, 1000, [(SHOP, 3)]),
+    "B": (1, 2500, [(SHOP, 1)]),
+    "C": (4, 300, [(SHOP, 1), (BACKROOM, 3)]),
+}
+SUBTOTAL = sum(q * p for q, p, _ in LINES.values())
+TOTAL = SUBTOTAL + SHIPPING
+SKUS = st.sampled_from([*LINES, "NOPE"])
+
+
+@dataclass(frozen=True)
+class Pay:
+    amount: int
+
+
+@dataclass(frozen=True)
+class Process:
+    pass
+
+
+@dataclass(frozen=True)
+class Ship:
+    lines: tuple[tuple[str, int], ...] | None  # None: all that is left
+
+
+@dataclass(frozen=True)
+class Deliver:
+    pass
+
+
+@dataclass(frozen=True)
+class Cancel:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Refund:
+    lines: tuple[tuple[str, int, bool], ...]
+    amount: int | None
+
+
+@dataclass(frozen=True)
+class Note:
+    text: str
+
+
+Command = Pay | Process | Ship | Deliver | Cancel | Refund | Note
+
+amounts = st.sampled_from([TOTAL, TOTAL // 2, TOTAL - 1, 1, TOTAL + 1]) | st.integers(-5, TOTAL)
+commands = st.one_of(
+    st.builds(Pay, amounts),
+    st.just(Process()),
+    st.builds(
+        Ship,
+        st.none() | st.lists(st.tuples(SKUS, st.integers(0, 5)), max_size=3).map(tuple),
+    ),
+    st.just(Deliver()),
+    st.builds(Cancel, st.sampled_from(["customer asked", " "])),
+    st.builds(
+        Refund,
+        st.lists(st.tuples(SKUS, st.integers(0, 5), st.booleans()), max_size=3).map(tuple),
+        st.none() | st.integers(-1, TOTAL),
+    ),
+    st.builds(Note, st.sampled_from(["called", ""])),
+    # Everything at once (also what is left after partial refunds: then a conflict).
+    st.builds(
+        Refund,
+        st.booleans().map(lambda r: tuple((s, q, r) for s, (q, _, _) in LINES.items())),
+        st.none(),
+    ),
+)
+
+
+def placed(payment_method: str) -> Order:
+    return Order.place(
+        order_id=uuid4(),
+        store_id=STORE,
+        customer_id=None,
+        cart_id=None,
+        currency="EUR",
+        lines=[
+            {
+                "sku": sku,
+                "product_id": uuid4(),
+                "title": f"Product {sku}",
+                "quantity": quantity,
+                "unit_price": price,
+                "line_total": quantity * price,
+                "attributes": {},
+                "allocations": [{"location_id": loc, "quantity": q} for loc, q in parts],
+            }
+            for sku, (quantity, price, parts) in LINES.items()
+        ],
+        totals={
+            "subtotal": SUBTOTAL,
+            "shipping": SHIPPING,
+            "discount": 0,
+            "tax": 0,
+            "total": TOTAL,
+        },
+        shipping_method={"rate_id": uuid4(), "name": "Post", "amount": SHIPPING},
+        payment_method=payment_method,
+        sealed_contact="sealed-contact",
+        subject_id=uuid4(),
+        destination_country="LU",
+        payment_due_at=at(60 * 72),
+        at=at(0),
+    )
+
+
+def run(order: Order, command: Command, minute: int) -> list[dict[str, Any]] | None:
+    when = at(minute)
+    match command:
+        case Pay(amount):
+            order.record_payment(
+                payment_id=uuid4(), amount=amount, method="manual", reference=None, at=when
+            )
+        case Process():
+            order.start_processing(at=when)
+        case Ship(lines):
+            wanted = None if lines is None else [{"sku": s, "quantity": q} for s, q in lines]
+            return order.ship(
+                shipment_id=uuid4(), carrier="Post", tracking_number=None, lines=wanted, at=when
+            )
+        case Deliver():
+            order.deliver(at=when)
+        case Cancel(reason):
+            return order.cancel(reason=reason, at=when)
+        case Refund(lines, amount):
+            return order.refund(
+                refund_id=uuid4(),
+                lines=[{"sku": s, "quantity": q, "restock": r} for s, q, r in lines],
+                amount=amount,
+                reason="refund",
+                at=when,
+            )
+        case Note(text):
+            order.add_note(note_id=uuid4(), text=text, author="user:test", at=when)
+    return None
+
+
+def held(order: Order, sku: str) -> int:
+    return sum(q for key, q in order.held.items() if key.split("@", 1)[0] == sku)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    payment_method=st.sampled_from(["manual", "cash_on_delivery"]),
+    commands=st.lists(commands, max_size=25),
+)
+def test_any_command_sequence_keeps_the_invariants_and_replays_exactly(
+    payment_method: str, commands: list[Command]
+) -> None:
+    order = placed(payment_method)
+    recorder = Recorder(order)
+    # Units refunded while still reserved, and released by a cancellation, per SKU.
+    refunded_unshipped: dict[str, int] = defaultdict(int)
+    cancelled_unshipped: dict[str, int] = defaultdict(int)
+    for minute, command in enumerate(commands, start=1):
+        before, status = order.as_dict(), order.status
+        try:
+            result = run(order, command, minute)
+        except OrionError as error:
+            # Refused: a clear kind of error, and nothing changed.
+            assert isinstance(error, ValidationError | ConflictError), error
+            assert order.collect_events() == []
+            assert order.as_dict() == before
+            continue
+        recorder.save()
+        assert order.status in STATUSES
+        if order.status != status:
+            assert order.status in TRANSITIONS[status], (status, order.status, command)
+        if isinstance(command, Refund):
+            for line in result or []:
+                refunded_unshipped[line["sku"]] += sum(p["quantity"] for p in line["released"])
+        if isinstance(command, Cancel):
+            for part in result or []:
+                cancelled_unshipped[part["sku"]] += part["quantity"]
+
+        # Money: never more refunded than paid, never more paid than the total.
+        assert 0 <= order.refunded_amount <= order.paid_amount <= TOTAL
+        # Units: every unit is shipped, still reserved, or released (refunded or cancelled).
+        for sku, (quantity, _, _) in LINES.items():
+            shipped = order.shipped.get(sku, 0)
+            assert shipped + refunded_unshipped[sku] <= quantity
+            assert order.refunded.get(sku, 0) <= quantity
+            assert (
+                shipped + held(order, sku) + refunded_unshipped[sku] + cancelled_unshipped[sku]
+                == quantity
+            )
+        assert all(q >= 0 for q in order.held.values())
+        if order.status == "cancelled":
+            assert all(q == 0 for q in order.held.values())
+
+    event(f"ends {order.status}")  # --hypothesis-show-statistics: every status is reached
+    recorder.assert_replays()
+
+
+def test_cash_on_delivery_is_placed_in_processing_and_manual_waits_for_payment() -> None:
+    assert placed("cash_on_delivery").status == "processing"
+    assert placed("manual").status == "pending_payment"
+    assert placed("cash_on_delivery").payment_due_at is None
