@@ -54,6 +54,11 @@ def check_no_nul(value: str, field: str) -> str:
     """PostgreSQL text cannot hold NUL: accepted, it would stop the read models."""
     if "\x00" in value:
         raise ValidationError(field, "must not contain NUL characters")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate ("\ud800" in JSON): not storable text
+            raise ValidationError(field, "must be valid Unicode text") from None
     return value
 
 

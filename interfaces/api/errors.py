@@ -114,6 +114,14 @@ def install_error_handlers(app: FastAPI) -> None:
             str(error.detail),
         )
 
+    @app.exception_handler(UnicodeEncodeError)
+    async def _not_unicode(_: Request, error: UnicodeEncodeError) -> JSONResponse:
+        # A JSON string may escape a lone surrogate ("\ud800"): no text can be stored from it,
+        # and it failed before anything was written.
+        detail = "text must be valid Unicode (no lone surrogate escapes)"
+        errors = [{"field": "body", "message": detail}]
+        return problem(422, "invalid_input", "Invalid input", detail, {"errors": errors})
+
     @app.exception_handler(Exception)
     async def _bug(_: Request, error: Exception) -> JSONResponse:
         # A 5xx is always a bug: log it with its traceback, never leak internals to the client.

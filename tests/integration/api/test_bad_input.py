@@ -211,6 +211,20 @@ def malformed_json_with_key(w: World) -> Send:
     return lambda: w.client.post(w.products, content=b"[1, 2", headers=headers)
 
 
+def lone_surrogate_title(w: World) -> Send:
+    """JSON may escape a lone surrogate; no text can be stored from it."""
+    headers = {**w.api.headers, "Content-Type": "application/json"}
+    body = json.dumps({"title": "x", "variants": [variant()]}).replace('"x"', '"\\ud800"')
+    return lambda: w.client.post(w.products, content=body.encode(), headers=headers)
+
+
+def lone_surrogate_customer_name(w: World) -> Send:
+    headers = {"Content-Type": "application/json"}
+    body = '{"email": "sur@example.com", "password": "a fine passphrase", "first_name": "\\ud800"}'
+    url = f"/api/v1/shop/{w.store['code']}/account/register"
+    return lambda: w.client.post(url, content=body.encode(), headers=headers)
+
+
 def other_store_product(action: str) -> Case:
     def case(w: World) -> Send:
         other = w.api.create_store()
@@ -296,6 +310,8 @@ def long_idempotency_key(w: World) -> Send:
 TITLE_201 = "x" * 201
 P = pytest.param
 CASES = [
+    P(lone_surrogate_title, 422, "title", id="lone-surrogate"),
+    P(lone_surrogate_customer_name, 422, None, id="lone-surrogate-sealed"),
     # -- unknown fields and wrong types (pydantic, strict) ---------------------------------
     P(create(product_body(colour="red")), 422, "colour", id="unknown-field"),
     P(
