@@ -629,6 +629,7 @@ class ProjectionEngine:
         self, conn: Connection, name: str, generation: int, *, indexes: bool = True
     ) -> None:
         if (name, generation) not in self._created:
+            _lock_ddl(conn)
             for table in self.registry.tables(name, generation).values():
                 conn.execute(CreateTable(table, if_not_exists=True))
             tables = self.registry.tables(name, generation)
@@ -640,6 +641,7 @@ class ProjectionEngine:
     def _create_indexes(self, conn: Connection, name: str, generation: int) -> None:
         if (name, generation) in self._indexed:
             return
+        _lock_ddl(conn)
         tables = self.registry.tables(name, generation)
         for table in tables.values():
             for index in table.indexes:
@@ -759,3 +761,14 @@ def _now() -> datetime:
 def _aware(value: datetime) -> datetime:
     # SQLite hands back naive datetimes; everything we write is UTC.
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+DDL_LOCK_KEY = 0x0_71_0_4F  # an arbitrary, fixed advisory-lock key for read-model DDL
+
+
+def _lock_ddl(conn: Connection) -> None:
+    """Two runners creating the same generation at once: PostgreSQL's ``CREATE TABLE IF NOT
+    EXISTS`` is not safe against that (a unique violation on its catalog). Serialise the DDL
+    until the creating transaction ends; SQLite serialises writers by itself."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({DDL_LOCK_KEY})")

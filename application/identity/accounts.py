@@ -349,7 +349,3 @@ class AccountService(Generic[AccountT]):
         if account is None or not account.is_active:
             raise AuthenticationError("the session has ended; sign in again")
         return account
-
-
-def is_account(obj: object) -> bool:
-    return isinstance(obj, _Account)
