@@ -517,8 +517,12 @@ def test_customer_history_and_stats(client: TestClient, orion: Orion, api: Api) 
     assert stats["order_count"] == 2
     assert stats["total_spent_minor"] == t2 - shop.prices[b]
 
-    # Erasing the customer blanks the e-mail of their orders; the contact reads as erased.
+    # Erasing the customer blanks the e-mail of their orders; the contact reads as erased,
+    # and the store's revenue figures do not move.
+    dashboard_url = f"/api/v1/stores/{shop.store_id}/dashboard"
+    figures_before = read(api, dashboard_url, refund.position)
     erased = orion.customers.erase(CTX, shop.store_id, ada_id, by="store")
+    assert read(api, dashboard_url, erased.position) == figures_before
     orders = read(api, orders_url(shop), erased.position, customer_id=str(ada_id))["items"]
     assert [o["email"] for o in orders] == [None, None]
     detail = read(api, orders_url(shop, str(second.order_id)), erased.position)
