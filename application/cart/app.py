@@ -43,17 +43,14 @@ class CartService:
     # -- guest tokens -----------------------------------------------------------------------
 
     def token_for(self, cart_id: UUID) -> str:
-        return f"{cart_id.hex}.{self.keyring.mac('cart', cart_id.hex)}"
+        return self.keyring.sign_ids("cart", cart_id)
 
     def ref_from_token(self, token: str) -> CartRef:
         """A guest cart's reference from its token; a forged token is refused (401)."""
-        cart_hex, _, mac = token.strip().partition(".")
-        if not mac or not self.keyring.check_mac("cart", cart_hex, mac):
+        ids = self.keyring.open_ids("cart", token, 1)
+        if ids is None:
             raise AuthenticationError("the cart token is not valid")
-        try:
-            return CartRef(cart_id=UUID(hex=cart_hex))
-        except ValueError:
-            raise AuthenticationError("the cart token is not valid") from None
+        return CartRef(cart_id=ids[0])
 
     # -- reading ----------------------------------------------------------------------------
 

@@ -308,8 +308,7 @@ class AccountService(Generic[AccountT]):
         )
 
     def reset_token(self, account_id: UUID, reset_id: UUID) -> str:
-        value = f"{account_id.hex}.{reset_id.hex}"
-        return f"{value}.{self.kit.keyring.mac('reset:' + self.kind, value)}"
+        return self.kit.keyring.sign_ids("reset:" + self.kind, account_id, reset_id)
 
     def confirm_password_reset(
         self, ctx: CommandContext, *, token: str, new_password: str
@@ -334,15 +333,10 @@ class AccountService(Generic[AccountT]):
         )
 
     def _parse_token(self, purpose: str, token: str) -> tuple[UUID, UUID]:
-        parts = token.strip().split(".")
-        if len(parts) != 3 or not self.kit.keyring.check_mac(
-            purpose, f"{parts[0]}.{parts[1]}", parts[2]
-        ):
+        ids = self.kit.keyring.open_ids(purpose, token, 2)
+        if ids is None:
             raise TokenError()
-        try:
-            return UUID(hex=parts[0]), UUID(hex=parts[1])
-        except ValueError:
-            raise TokenError() from None
+        return ids[0], ids[1]
 
     def _active(self, account_id: UUID) -> AccountT:
         account = self.find(account_id)

@@ -96,20 +96,13 @@ class TeamService:
         return self.platform.execute(ctx.for_store(store_id), "InviteMember", decide)
 
     def invitation_token(self, store_id: UUID, invitation_id: UUID) -> str:
-        value = f"{store_id.hex}.{invitation_id.hex}"
-        return f"{value}.{self.kit.keyring.mac('invitation', value)}"
+        return self.kit.keyring.sign_ids("invitation", store_id, invitation_id)
 
     def parse_invitation_token(self, token: str) -> tuple[UUID, UUID]:
-        parts = token.strip().split(".")
-        valid = len(parts) == 3 and self.kit.keyring.check_mac(
-            "invitation", f"{parts[0]}.{parts[1]}", parts[2]
-        )
-        if not valid:
+        ids = self.kit.keyring.open_ids("invitation", token, 2)
+        if ids is None:
             raise TokenError()
-        try:
-            return UUID(hex=parts[0]), UUID(hex=parts[1])
-        except ValueError:
-            raise TokenError() from None
+        return ids[0], ids[1]
 
     def invitation_email(self, invitation_id: UUID, sealed: str) -> str | None:
         data = self.kit.personal.open(invitation_id, sealed)
