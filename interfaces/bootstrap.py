@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from application.stores.app import StoreService
 from domain.shared.personal import PersonalData
 from interfaces.adapters.mail import mailer_from_settings
 from interfaces.adapters.vault import SqlPersonalData
+from interfaces.listen import listen_in_background
 from interfaces.reactions import ReactionRunner
 from interfaces.scheduler import Scheduler
 from interfaces.settings import Settings
@@ -42,7 +44,7 @@ from projections.audit.projector import AuditProjection
 from projections.carts.projector import CartsProjection
 from projections.catalog.projector import CatalogProjection, StorefrontSearchProjection
 from projections.db import make_engine
-from projections.engine import Projection, ProjectionEngine, TableRegistry
+from projections.engine import POSITIONS_CHANNEL, Projection, ProjectionEngine, TableRegistry
 from projections.identity.projector import identity_projections
 from projections.inventory.projector import InventoryProjection
 from projections.orders.projector import order_projections
@@ -56,15 +58,17 @@ from workers.runtime import Runtime, claims_from_settings, install
 def all_projections(personal: PersonalData | None = None) -> list[Projection]:
     """Every read model. Without ``personal`` (tests of the engine alone), the identity read
     models see every sealed value as erased."""
+    # One thread takes them in this order: the orders model first, as checkout waits for it
+    # to number the order.
     return [
+        *order_projections(personal),
+        InventoryProjection(),
+        CartsProjection(),
         StoresProjection(),
         CatalogProjection(),
         StorefrontSearchProjection(),
         AuditProjection(),
         *identity_projections(personal),
-        InventoryProjection(),
-        *order_projections(personal),
-        CartsProjection(),
     ]
 
 
@@ -161,9 +165,28 @@ class Orion:
 
     def start_background(self) -> None:
         """Follow the log in this process: read models, and the reactions that queue jobs."""
+        self.projections.on_position = self.read.heard
+        self.read.announced = True
         self.projections.start()
         self.reactions.start()
         self.scheduler.start()  # periodic jobs (the payment timeout) beside the reactions
+
+    def hear_positions(self, stop: threading.Event) -> None:
+        """On PostgreSQL, hear every projection's committed position (wherever it runs), so
+        that reads waiting for ``min_position`` wake when it is reached instead of polling."""
+        if self.settings.is_sqlite:
+            return
+
+        def connected(up: bool) -> None:
+            self.read.announced = up
+
+        listen_in_background(
+            pg_conninfo(self.settings.database_url),
+            POSITIONS_CHANNEL,
+            self.read.heard_payload,
+            stop,
+            connected,
+        )
 
     def close(self) -> None:
         self.scheduler.stop()
@@ -178,6 +201,10 @@ class Orion:
         self.app.close()
 
 
+def pg_conninfo(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
 def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -> Orion:
     settings = settings or Settings()
     keyring = Keyring(load_secret(settings))
@@ -190,7 +217,10 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
     reader_engine = make_engine(settings.read_url)
     # Processes starting together (API, projector, worker) must not race to create tables.
     with schema_lock(settings.database_url):
-        app = OrionApplication(env=event_store_env(settings.database_url))
+        env = event_store_env(settings.database_url)
+        if settings.aggregate_cache_size:
+            env["AGGREGATE_CACHE_MAXSIZE"] = str(settings.aggregate_cache_size)
+        app = OrionApplication(env=env)
         registry = TableRegistry(reader_engine, projections)
         engine = ProjectionEngine(
             recorder=app.recorder,

@@ -19,7 +19,8 @@ import typer
 
 from application.audit import AuditService
 from domain.shared.events import event_data, event_metadata
-from interfaces.bootstrap import Orion, bootstrap
+from interfaces.bootstrap import Orion, bootstrap, pg_conninfo
+from interfaces.listen import listen_in_background
 from interfaces.settings import Settings
 
 cli = typer.Typer(help="Orion: event-sourced, multi-tenant commerce.", no_args_is_help=True)
@@ -116,16 +117,14 @@ def projections_run(
 
     signal.signal(signal.SIGTERM, on_sigterm)
 
-    def wake_all() -> None:
+    def wake_all(_payload: str = "") -> None:
         orion.projections.wake()
         orion.reactions.wake()
 
     if not orion.settings.is_sqlite:
-        from interfaces.listen import listen_in_background
-
         recorder: Any = orion.app.recorder
         listen_in_background(
-            _pg_conninfo(orion.settings.database_url),
+            pg_conninfo(orion.settings.database_url),
             recorder.channel_name,
             wake_all,
             stop,
@@ -148,10 +147,6 @@ def redact_url(url: str) -> str:
         return url
     netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
     return urlunsplit(parts._replace(netloc=netloc))
-
-
-def _pg_conninfo(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://")
 
 
 @projections_cli.command("rebuild")

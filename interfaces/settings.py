@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -18,6 +18,12 @@ class Settings(BaseSettings):
     projections_in_process: bool | None = None
     # How long a query waits for ``min_position`` before answering from what it has.
     consistency_timeout_seconds: float = 2.0
+    # Aggregates kept in memory per process (0: none). Every read still fetches the events
+    # recorded since the cached version, so another process's writes are never missed; the
+    # cache saves the snapshot read and the decoding of what was already seen.
+    aggregate_cache_size: int = Field(default=5000, ge=0)
+    # Threads an API process runs blocking work on (see interfaces/api/app.py).
+    api_threads: int = Field(default=4, ge=1)
     log_level: str = "INFO"
 
     # Signs tokens and keys the blind indexes of e-mails and the personal-data keys. Must stay

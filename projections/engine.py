@@ -16,7 +16,7 @@ import logging
 import threading
 import time
 import traceback
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,6 +34,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    func,
     select,
     update,
 )
@@ -47,6 +48,8 @@ log = logging.getLogger("orion.projections")
 
 RUNNING, REBUILDING, FAILED = "running", "rebuilding", "failed"
 RETIRED_GRACE_SECONDS = 10.0
+# PostgreSQL channel on which a live batch's commit announces "<projection>:<position>".
+POSITIONS_CHANNEL = "orion_projections"
 FAILED_RETRY_SECONDS = 30.0
 
 state_metadata = MetaData()
@@ -244,6 +247,8 @@ class ProjectionEngine:
         self._thread: threading.Thread | None = None
         # (projection, is the rebuild) → when a failed one may try again
         self._retry_at: dict[tuple[str, bool], float] = {}
+        # Told (projection, position) after each live batch commits in this process.
+        self.on_position: Callable[[str, int], None] | None = None
 
     # -- set-up --------------------------------------------------------------------------------
 
@@ -285,7 +290,13 @@ class ProjectionEngine:
         except OperationalError as error:
             log.warning("projections: database error, will retry: %s", error)
             return 0
-        applied = 0
+        try:
+            shared = self._shared_reads(rows.values(), head)
+            moved = self._move_past(rows, shared)
+        except OperationalError as error:
+            log.warning("projections: database error, will retry: %s", error)
+            return 0
+        applied = len(moved)
         for name in selected:
             row = rows.get(name)
             idle = row is None or (
@@ -293,10 +304,10 @@ class ProjectionEngine:
                 and row.rebuild_generation is None
                 and row.retired_generation is None
             )
-            if idle:
+            if idle or row is None or name in moved:
                 continue
             try:
-                applied += self._step(row, head)
+                applied += self._step(row, head, shared.get(int(row.position)))
             except OperationalError as error:
                 # A lost connection or a lock timeout: nothing was committed; try again later.
                 log.warning("projection %s: database error, will retry: %s", name, error)
@@ -370,15 +381,84 @@ class ProjectionEngine:
 
     # -- one step ------------------------------------------------------------------------------
 
-    def _step(self, row: Any, head: int) -> int:
-        """One step of a projection whose tracking row and the log's head were just read."""
+    def _shared_reads(self, rows: Iterable[Any], head: int) -> dict[int, _Batch]:
+        """One read of the log after each position that several running projections share.
+
+        Projections usually follow the log together, at the same position: reading and decoding
+        what follows once for all of them (each then takes the topics it handles) costs one
+        query instead of one per projection, and decodes each event once."""
+        at: dict[int, int] = {}
+        for row in rows:
+            if row.state == RUNNING and row.position < head:
+                at[int(row.position)] = at.get(int(row.position), 0) + 1
+        return {
+            position: self._read_all(position, head)
+            for position, sharing in at.items()
+            if sharing > 1
+        }
+
+    def _move_past(self, rows: dict[str, Any], shared: dict[int, _Batch]) -> set[str]:
+        """Running projections with nothing to handle in the batch after their position move
+        past it together, in one transaction, instead of one transaction each."""
+        moves = []
+        for name, row in rows.items():
+            batch = shared.get(int(row.position))
+            quiet = (
+                batch is not None
+                and row.state == RUNNING
+                and row.rebuild_generation is None
+                and row.retired_generation is None
+                and not batch.only(self.projections[name].topics).envelopes
+            )
+            if quiet and batch is not None:
+                moves.append((name, int(row.position), batch.end))
+        if len(moves) < 2:
+            return set()  # one alone takes the usual path
+        moved: set[str] = set()
+        with self.engine.begin() as conn:
+            postgres = conn.dialect.name == "postgresql"
+            if postgres:
+                conn.exec_driver_sql("SET LOCAL synchronous_commit = off")  # see _apply_batch
+            for name, expected, end in moves:
+                result = conn.execute(
+                    update(state_table)
+                    .where(state_table.c.name == name, state_table.c.position == expected)
+                    .values(position=end, updated_at=_now())
+                )
+                if result.rowcount == 1:  # else another runner moved it: nothing to do
+                    moved.add(name)
+                    if postgres:
+                        conn.execute(select(func.pg_notify(POSITIONS_CHANNEL, f"{name}:{end}")))
+        if self.on_position is not None:
+            for name, _, end in moves:
+                if name in moved:
+                    self.on_position(name, end)
+        return moved
+
+    def _read_all(self, position: int, head: int) -> _Batch:
+        with _gc_paused:
+            notifications = self.recorder.select_notifications(
+                position + 1, self.batch_size, stop=head
+            )
+            envelopes = [self._envelope(n) for n in notifications]
+        reached_head = len(notifications) < self.batch_size
+        end = head if reached_head else notifications[-1].id
+        return _Batch(position, envelopes, end, reached_head=reached_head)
+
+    def _step(self, row: Any, head: int, shared: _Batch | None = None) -> int:
+        """One step of a projection whose tracking row and the log's head were just read
+        (and, when it shares its position with others, the batch that follows it)."""
         name = row.name
         self._drop_retired(row)
         applied = 0
         # (At the head, the live generation has nothing to read: no round trip to find that out.)
         live_waits = row.state == FAILED and time.monotonic() < self._retry_at.get((name, False), 0)
         if row.position < head and not live_waits:
-            applied, _ = self._advance(name, row.generation, int(row.position), live=True)
+            if shared is not None:
+                shared = shared.only(self.projections[name].topics)
+            applied, _ = self._advance(
+                name, row.generation, int(row.position), live=True, batch=shared
+            )
         rebuild_waits = time.monotonic() < self._retry_at.get((name, True), 0)
         if row.rebuild_generation is not None and not rebuild_waits:
             applied += self._advance_rebuild(row)
@@ -404,7 +484,7 @@ class ProjectionEngine:
         )
 
     def _advance(
-        self, name: str, generation: int, position: int, *, live: bool
+        self, name: str, generation: int, position: int, *, live: bool, batch: _Batch | None = None
     ) -> tuple[int, int | None]:
         """Apply the next batch to one generation.
 
@@ -413,7 +493,9 @@ class ProjectionEngine:
         """
         limit = self.batch_size if live else self.rebuild_batch_size
         ahead = self._read_ahead.pop((name, generation), None)
-        if ahead is not None and ahead[0] == position:
+        if batch is not None:
+            pass  # read already, with the other projections at this position
+        elif ahead is not None and ahead[0] == position:
             batch = ahead[1].result()
         else:
             batch = self._read(name, position, limit)
@@ -535,10 +617,11 @@ class ProjectionEngine:
         projection = self.projections[name]
         tables = self.registry.tables(name, generation)
         with _gc_paused, self.engine.begin() as conn:
-            if column == "rebuild_position" and conn.dialect.name == "postgresql":
-                # A rebuild batch need not wait for its WAL to reach the disk: a crash can lose
-                # only whole batches (rows and position together), which the rebuild redoes;
-                # the swap's own commit waits, and with it every batch before.
+            if conn.dialect.name == "postgresql":
+                # A batch need not wait for its WAL to reach the disk: read models are derived
+                # from the log, and a database crash can lose only whole batches (rows and
+                # position together), which are then applied again. The events themselves are
+                # committed synchronously by the write path, so nothing acknowledged is lost.
                 conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
             writer = Writer(conn, tables, history=self._history)
             projection.prefetch(envelopes, writer)
@@ -558,6 +641,11 @@ class ProjectionEngine:
             )
             if result.rowcount != 1:
                 raise _LostRace  # another runner applied this batch: roll ours back
+            if column == "position" and conn.dialect.name == "postgresql":
+                # Sent at commit: API processes waiting for this position wake without polling.
+                conn.execute(select(func.pg_notify(POSITIONS_CHANNEL, f"{name}:{new_position}")))
+        if column == "position" and self.on_position is not None:
+            self.on_position(name, new_position)
 
     def _fail_precisely(
         self,
@@ -685,6 +773,14 @@ class _Batch:
     envelopes: list[EventEnvelope]
     end: int  # the position the projection has reached once the batch is applied
     reached_head: bool
+
+    def only(self, topics: Sequence[str]) -> _Batch:
+        """The events of these topics (all when none are named), ending where this one ends."""
+        if not topics:
+            return self
+        wanted = set(topics)
+        kept = [e for e in self.envelopes if e.topic in wanted]
+        return _Batch(self.start, kept, self.end, self.reached_head)
 
 
 @dataclass

@@ -18,6 +18,9 @@ from domain.shared.errors import ValidationError
 from projections.engine import FAILED, TableRegistry, state_table
 
 POLL_SECONDS = 0.002  # one indexed single-row read per poll: cheap, and short waits stay short
+# When projections announce their positions (``heard``), waiters sleep until told, and read
+# the positions themselves only this often: a lost announcement, or a projection that failed.
+HEARD_RECHECK_SECONDS = 0.1
 
 
 @dataclass
@@ -29,6 +32,13 @@ class ReadModels:
     _states: dict[str, tuple[int, str]] = field(default_factory=dict, init=False, repr=False)
     _states_at: float = field(default=0.0, init=False, repr=False)
     _locks: dict[int, asyncio.Lock] = field(default_factory=dict, init=False, repr=False)
+    # True while something calls ``heard`` for every committed position (the PostgreSQL
+    # listener, or the engine running in this process); waiters then need no polling.
+    announced: bool = field(default=False, init=False)
+    _heard: dict[str, int] = field(default_factory=dict, init=False, repr=False)
+    _changed: dict[asyncio.AbstractEventLoop, asyncio.Event] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     def tables(self, projection: str) -> dict[str, Table]:
         return self.registry.live(projection)
@@ -47,6 +57,39 @@ class ReadModels:
         behind = [r for r in rows if r.position < position]
         reached = len(rows) == len(set(names)) and not behind
         return reached, any(r.state == FAILED for r in behind)
+
+    # -- being told ----------------------------------------------------------------------------
+
+    def heard(self, name: str, position: int) -> None:
+        """A projection committed ``position`` (called from any thread): wake the waiters."""
+        if position > self._heard.get(name, -1):
+            self._heard[name] = position
+        for loop in list(self._changed):
+            try:
+                loop.call_soon_threadsafe(self._fire, loop)
+            except RuntimeError:  # that loop is closed
+                self._changed.pop(loop, None)
+
+    def heard_payload(self, payload: str) -> None:
+        """``heard`` for a NOTIFY payload, ``"<projection>:<position>"``."""
+        name, _, position = payload.rpartition(":")
+        if name and position.isdigit():
+            self.heard(name, int(position))
+
+    def _fire(self, loop: asyncio.AbstractEventLoop) -> None:
+        fired = self._changed.get(loop)
+        self._changed[loop] = asyncio.Event()
+        if fired is not None:
+            fired.set()
+
+    def _change(self) -> asyncio.Event:
+        loop = asyncio.get_running_loop()
+        event = self._changed.get(loop)
+        if event is None:
+            event = self._changed[loop] = asyncio.Event()
+        return event
+
+    # -- reading positions ---------------------------------------------------------------------
 
     def _read_states(self) -> dict[str, tuple[int, str]]:
         with self.engine.connect() as conn:
@@ -70,14 +113,30 @@ class ReadModels:
     async def wait_for_async(self, names: Sequence[str], position: int, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
         wanted = set(names)
+        read_at = -HEARD_RECHECK_SECONDS  # the first pass reads, unless already told
         while True:
-            states = await self._states_since(time.monotonic())
-            behind = [states[n] for n in wanted if n in states and states[n][0] < position]
-            if wanted <= states.keys() and not behind:
+            # Taken before looking, so an announcement made meanwhile is not missed.
+            changed = self._change()
+            told = self.announced
+            if told and all(self._heard.get(n, -1) >= position for n in wanted):
                 return True
-            if any(state == FAILED for _, state in behind) or time.monotonic() >= deadline:
+            now = time.monotonic()
+            if not told or now - read_at >= HEARD_RECHECK_SECONDS:
+                read_at = now
+                states = await self._states_since(now)
+                behind = [states[n] for n in wanted if n in states and states[n][0] < position]
+                if wanted <= states.keys() and not behind:
+                    return True
+                if any(state == FAILED for _, state in behind):
+                    return False
+            if now >= deadline:
                 return False
-            await anyio.sleep(POLL_SECONDS)
+            if told:
+                wait = min(read_at + HEARD_RECHECK_SECONDS, deadline) - now
+                with anyio.move_on_after(max(wait, 0.0)):
+                    await changed.wait()
+            else:
+                await anyio.sleep(POLL_SECONDS)
 
 
 def encode_cursor(values: list[Any]) -> str:

@@ -77,6 +77,7 @@ class CheckoutDetails:
 class Placed:
     result: CommandResult
     order_id: UUID
+    order: Order  # as placed (or, for a replayed Idempotency-Key, as it is now)
     payment: dict[str, Any] = field(default_factory=dict)
 
 
@@ -301,14 +302,17 @@ class OrderService:
                 at=at,
             )
             cart.check_out(order_id=order_id, at=at)
+            placed.append(order)
             return Decision(order, touched=[cart, *items.values()])
 
+        placed: list[Order] = []
         result = self.platform.execute(ctx.for_store(store_id), "Checkout", retrying(decide))
-        order = self.get(store_id, result.id)
+        # The order just saved is the one in hand; a replayed key answers with the earlier one.
+        order = placed[-1] if placed and not result.replayed else self.get(store_id, result.id)
         payment = self.payments[order.payment_method].instructions(
             order_id=order.id, total=order.total, currency=order.currency
         )
-        return Placed(result=result, order_id=result.id, payment=payment)
+        return Placed(result=result, order_id=result.id, order=order, payment=payment)
 
     def start_checkout(
         self, ctx: CommandContext, store_id: UUID, ref: CartRef

@@ -8,6 +8,7 @@ person's key (crypto-shredding) leaves their events in place, replayable, but un
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -24,3 +25,7 @@ class PersonalData(Protocol):
         ...
 
     def destroy(self, subject: UUID) -> None: ...
+
+    def prefetch(self, subjects: Iterable[UUID]) -> None:
+        """A hint: the data of these subjects is about to be opened (one read, not many)."""
+        ...

@@ -12,6 +12,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -27,15 +28,16 @@ from sqlalchemy import (
     MetaData,
     Table,
     Uuid,
-    insert,
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 PREFIX = "pd1."
 CACHE_SIZE = 4096
 CACHE_SECONDS = 300.0
+PREFETCH_CHUNK = 500
 
 metadata = MetaData()
 keys_table = Table(
@@ -104,38 +106,73 @@ class SqlPersonalData:
             fresh = cached is not None and now - cached[0] < CACHE_SECONDS
             if cached is not None and fresh and (cached[1] is not None or not create):
                 return cached[1]
-        key = self._load(subject)
-        if key is None and create:
-            key = self._create(subject)
+        # Sealing usually names a new subject (a guest's order, a new account): try to create
+        # its key first, which is one round trip; an existing one is then read.
+        key = self._create(subject) if create else None
+        if key is None:
+            key = self._load(subject)
+        self._remember(now, {subject: key})
+        return key
+
+    def _remember(self, now: float, keys: dict[UUID, AESGCM | None]) -> None:
         with self._lock:
-            self._cache[subject] = (now, key)
-            self._cache.move_to_end(subject)
+            for subject, key in keys.items():
+                self._cache[subject] = (now, key)
+                self._cache.move_to_end(subject)
             while len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)
-        return key
+
+    def prefetch(self, subjects: Iterable[UUID]) -> None:
+        """Load the keys of many subjects in one query (a projection's batch), so that the
+        ``open`` calls that follow find them in the cache."""
+        now = time.monotonic()
+        with self._lock:
+            wanted = sorted(
+                {
+                    s
+                    for s in subjects
+                    if s not in self._cache or now - self._cache[s][0] >= CACHE_SECONDS
+                }
+            )
+        found: dict[UUID, AESGCM | None] = {}
+        for i in range(0, len(wanted), PREFETCH_CHUNK):
+            chunk = wanted[i : i + PREFETCH_CHUNK]
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    select(keys_table.c.subject_id, keys_table.c.wrapped_key).where(
+                        keys_table.c.subject_id.in_(chunk)
+                    )
+                ).all()
+            # A subject with no row yet may get one later: only what exists is remembered.
+            found.update({r.subject_id: self._unwrap(r.subject_id, r.wrapped_key) for r in rows})
+        if found:
+            self._remember(now, found)
+
+    def _unwrap(self, subject: UUID, wrapped_key: bytes | None) -> AESGCM | None:
+        if wrapped_key is None:
+            return None
+        wrapped = bytes(wrapped_key)
+        return AESGCM(self._kek.decrypt(wrapped[:12], wrapped[12:], subject.bytes))
 
     def _load(self, subject: UUID) -> AESGCM | None:
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(keys_table.c.wrapped_key).where(keys_table.c.subject_id == subject)
             ).first()
-        if row is None or row.wrapped_key is None:
-            return None
-        wrapped = bytes(row.wrapped_key)
-        return AESGCM(self._kek.decrypt(wrapped[:12], wrapped[12:], subject.bytes))
+        return None if row is None else self._unwrap(subject, row.wrapped_key)
 
     def _create(self, subject: UUID) -> AESGCM | None:
+        """A new key for ``subject``; None if it has one already (or had: destroyed)."""
         raw = AESGCM.generate_key(bit_length=256)
         nonce = os.urandom(12)
         wrapped = nonce + self._kek.encrypt(nonce, raw, subject.bytes)
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(
-                    insert(keys_table).values(
-                        subject_id=subject, wrapped_key=wrapped, created_at=datetime.now(UTC)
-                    )
-                )
-        except IntegrityError:
-            # Another thread or process created it first, or it was destroyed: read what is.
-            return self._load(subject)
-        return AESGCM(raw)
+        values = {"subject_id": subject, "wrapped_key": wrapped, "created_at": datetime.now(UTC)}
+        with self.engine.begin() as conn:
+            upsert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+            made = conn.execute(
+                upsert(keys_table)
+                .values(**values)
+                .on_conflict_do_nothing(index_elements=["subject_id"])
+                .returning(keys_table.c.subject_id)
+            ).first()
+        return AESGCM(raw) if made is not None else None

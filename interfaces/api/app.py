@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 from uuid import uuid4
 
+import anyio
 from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -80,11 +82,18 @@ def create_app(orion: Orion, *, run_projections: bool | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Blocking work (the use cases, the database) runs on this many threads. Python runs
+        # one at a time, and more of them only fight over it: measured on checkout, 4 threads
+        # serve a fifth more orders per second than the default 40. Scale with processes.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = orion.settings.api_threads
+        stop = threading.Event()
+        orion.hear_positions(stop)
         if in_process:
             orion.start_background()
         try:
             yield
         finally:
+            stop.set()
             orion.projections.stop()
             orion.reactions.stop()
             orion.scheduler.stop()

@@ -11,7 +11,7 @@ its event and the key's destruction.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC
 from typing import Any
 from uuid import UUID
@@ -41,6 +41,9 @@ class NullPersonalData:
         return None
 
     def destroy(self, subject: UUID) -> None:
+        return None
+
+    def prefetch(self, subjects: Iterable[UUID]) -> None:
         return None
 
 
@@ -446,6 +449,8 @@ class CustomersProjection(Projection):
 
     def prefetch(self, envelopes: Sequence[EventEnvelope], w: Writer) -> None:
         events = [e.event for e in envelopes]
+        # Customer events with a profile (the only ones here that carry ``sealed``).
+        self.personal.prefetch(e.originator_id for e in events if getattr(e, "sealed", None))
         w.prefetch("stores", {e.store_id for e in events if isinstance(e, Customer.Registered)})
         # Whole rows first: an order's stats read them; an erasure only needs ``sealed``.
         w.prefetch(

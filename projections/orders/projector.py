@@ -110,6 +110,7 @@ class OrdersProjection(Projection):
 
     def prefetch(self, envelopes: Sequence[EventEnvelope], w: Writer) -> None:
         events = [e.event for e in envelopes]
+        self.personal.prefetch(e.subject_id for e in events if isinstance(e, Order.Placed))
         w.prefetch("stores", {e.store_id for e in events if isinstance(e, Order.Placed)})
         w.prefetch(
             "orders",
