@@ -59,7 +59,8 @@ def all_projections(personal: PersonalData | None = None) -> list[Projection]:
     """Every read model. Without ``personal`` (tests of the engine alone), the identity read
     models see every sealed value as erased."""
     # One thread takes them in this order: the orders model first, as checkout waits for it
-    # to number the order.
+    # to number the order. (A thread of its own for it was measured: numbering waits less,
+    # but the extra reads of the log cost a tenth of the checkout throughput.)
     return [
         *order_projections(personal),
         InventoryProjection(),

@@ -69,13 +69,16 @@ from ops.bench.common import (
     log,
     projector_process,
     reset_database,
+    reset_redis,
     run_threads,
     settings_for,
     split,
     utcnow,
+    worker_process,
 )
 
 DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/orion_bench_checkout"
+REDIS_URL = "redis://127.0.0.1:6379/13"  # the benchmark's own database: emptied at the start
 RESULTS_MD = Path(__file__).with_name("RESULTS.md")
 START, END = "<!-- checkout:start -->", "<!-- checkout:end -->"
 TARGET_RATIO = 0.30
@@ -331,7 +334,15 @@ def profile_checkouts(orion: Orion, shop: dict[str, Any], n: int) -> str:
     return out.getvalue()
 
 
-def run(url: str, *, per_round: int, rounds: int, clients: int, profile: bool) -> dict[str, Any]:
+def run(
+    url: str,
+    *,
+    redis_url: str = REDIS_URL,
+    per_round: int,
+    rounds: int,
+    clients: int,
+    profile: bool,
+) -> dict[str, Any]:
     log(f"checkout: fresh database; {rounds} rounds of {per_round} checkouts; {clients} clients")
     reset_database(url)
     # Set up, then closed before the measures: its connection pools would stay open.
@@ -354,7 +365,14 @@ def run(url: str, *, per_round: int, rounds: int, clients: int, profile: bool) -
     http_runs: list[float] = []
     pair_ratios: list[float] = []
     busy, paced = Answers(), Answers()
-    with projector_process(url), api_server(url, run_projections=False) as base:
+    # As production runs: the projector, the API and a worker for the jobs (the confirmation
+    # e-mails), with Redis between them.
+    reset_redis(redis_url)
+    with (
+        projector_process(url, redis_url),
+        worker_process(url, redis_url),
+        api_server(url, run_projections=False, redis_url=redis_url) as base,
+    ):
         # Warm both paths up (imports, pools, prepared statements) before measuring.
         raw_appends(url, shop, 2 * clients, clients)
         http_checkouts(base, shop, warm, clients, Answers(), "warm")
@@ -435,8 +453,9 @@ def render(r: dict[str, Any], command: str) -> str:
             START,
             "## Checkout",
             "",
-            f"`{command}` on {r['date']} (PostgreSQL; one uvicorn process and the projector "
-            f"in its own process; {r['clients']} clients; {r['rounds']} rounds of "
+            f"`{command}` on {r['date']} (PostgreSQL; one uvicorn process, the projector "
+            "and an RQ worker for the e-mails, each in its own process, with Redis; "
+            f"{r['clients']} clients; {r['rounds']} rounds of "
             f"{r['per_round']} checkouts of {LINES}-line guest carts, alternating with the raw "
             "appends).",
             "",

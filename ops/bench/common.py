@@ -182,7 +182,7 @@ def free_port() -> int:
         return port
 
 
-def _child_env(url: str) -> dict[str, str]:
+def _child_env(url: str, redis_url: str | None = None) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -191,8 +191,18 @@ def _child_env(url: str) -> dict[str, str]:
     env["ORION_DATABASE_URL"] = url
     env["ORION_ADMIN_TOKEN"] = ADMIN_TOKEN
     env["ORION_LOG_LEVEL"] = "WARNING"
+    env["ORION_MAIL_OUTBOX"] = str(LOG_DIR / "outbox")
+    if redis_url:
+        env["ORION_REDIS_URL"] = redis_url
     env["PYTHONPATH"] = str(REPO_ROOT)
     return env
+
+
+def reset_redis(redis_url: str) -> None:
+    """Empty the benchmark's own Redis database (its queue, claims and throttles)."""
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
 
 
 class Process:
@@ -231,13 +241,15 @@ class Process:
 
 
 @contextlib.contextmanager
-def api_server(url: str, *, run_projections: bool, extra: Sequence[str] = ()) -> Iterator[str]:
+def api_server(
+    url: str, *, run_projections: bool, extra: Sequence[str] = (), redis_url: str | None = None
+) -> Iterator[str]:
     """A real uvicorn server in its own process; yields its base URL."""
     port = free_port()
     argv = [sys.executable, "-m", "ops.bench.server", "--port", str(port), *extra]
     if run_projections:
         argv.append("--run-projections")
-    server = Process(f"api-{port}", argv, _child_env(url))
+    server = Process(f"api-{port}", argv, _child_env(url, redis_url))
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -256,22 +268,37 @@ def api_server(url: str, *, run_projections: bool, extra: Sequence[str] = ()) ->
 
 
 @contextlib.contextmanager
-def projector_process(url: str) -> Iterator[Process]:
+def projector_process(url: str, redis_url: str | None = None) -> Iterator[Process]:
     """``orion projections run`` in its own process, as production runs it on PostgreSQL."""
+    with _orion_process("projector", ["projections", "run"], url, redis_url) as projector:
+        yield projector
+
+
+@contextlib.contextmanager
+def worker_process(url: str, redis_url: str) -> Iterator[Process]:
+    """``orion worker`` in its own process: the jobs (e-mails) queued on Redis."""
+    with _orion_process("worker", ["worker"], url, redis_url) as worker:
+        yield worker
+
+
+@contextlib.contextmanager
+def _orion_process(
+    name: str, args: list[str], url: str, redis_url: str | None
+) -> Iterator[Process]:
     script = Path(sys.executable).with_name("orion")
     argv = (
-        [str(script), "projections", "run"]
+        [str(script), *args]
         if script.exists()
-        else [sys.executable, "-c", "from interfaces.cli import main; main()", "projections", "run"]
+        else [sys.executable, "-c", "from interfaces.cli import main; main()", *args]
     )
-    projector = Process("projector", argv, _child_env(url))
+    process = Process(name, argv, _child_env(url, redis_url))
     try:
         time.sleep(0.5)
-        if not projector.alive():
-            raise RuntimeError(f"the projector exited:\n{projector.tail()}")
-        yield projector
+        if not process.alive():
+            raise RuntimeError(f"the {name} exited:\n{process.tail()}")
+        yield process
     finally:
-        projector.stop()
+        process.stop()
 
 
 def admin_headers() -> dict[str, str]:

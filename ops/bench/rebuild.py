@@ -21,6 +21,7 @@ from ops.bench.common import log, open_orion, ratio, reset_database, vacuum_anal
 from projections.engine import state_table
 
 TARGET_RATIO = 0.40
+JUDGED_MIN_EVENTS = 10_000
 
 
 def read_and_decode(orion: Orion, topics: Sequence[str], batch_size: int) -> int:
@@ -116,7 +117,13 @@ def run(url: str, *, events: int, rounds: int = 1) -> dict[str, Any]:
                 "raw_events_per_s": handled / raw_s,
                 "rebuild_events_per_s": handled / rebuild_s,
                 "ratio": ratio(raw_s, rebuild_s),
-                "target_met": ratio(raw_s, rebuild_s) >= TARGET_RATIO,
+                # A few hundred events take a few fixed round trips (create the tables, swap):
+                # the target is about throughput over a big log, so those are shown, not judged.
+                "target_met": (
+                    ratio(raw_s, rebuild_s) >= TARGET_RATIO
+                    if handled >= JUDGED_MIN_EVENTS
+                    else None
+                ),
             }
             log(
                 f"rebuild {name}: {handled:,} events, rebuild {rebuild_s:.2f}s "
@@ -124,11 +131,12 @@ def run(url: str, *, events: int, rounds: int = 1) -> dict[str, Any]:
                 f"({handled / raw_s:,.0f}/s): {ratio(raw_s, rebuild_s):.0%}"
             )
 
-        # All four at once (one engine, one loop), against the four baselines added up.
+        # All of them at once (one engine, one loop), against their baselines added up.
         combined_s = rebuild(orion, names)
         raw_sum = sum(r["raw_seconds"] for r in results.values())
         full_pass_s, _ = timed(read_and_decode, orion, (), batch)
         combined = {
+            "projections": len(names),
             "rebuild_seconds": combined_s,
             "sum_of_individual_rebuilds": sum(r["rebuild_seconds"] for r in results.values()),
             "raw_seconds_sum": raw_sum,
@@ -138,7 +146,7 @@ def run(url: str, *, events: int, rounds: int = 1) -> dict[str, Any]:
             "target_met": ratio(raw_sum, combined_s) >= TARGET_RATIO,
         }
         log(
-            f"rebuild all four: {combined_s:.1f}s vs read+decode of each {raw_sum:.1f}s: "
+            f"rebuild all {len(names)}: {combined_s:.1f}s vs read+decode of each {raw_sum:.1f}s: "
             f"{combined['ratio']:.0%} (one read of the whole log: {full_pass_s:.1f}s)"
         )
         return {
