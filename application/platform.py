@@ -8,6 +8,7 @@ write strategy, idempotency and metadata live here only.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -40,6 +41,8 @@ from domain.shared.ids import idempotency_record_id
 from domain.stores.aggregates import Store
 
 A = TypeVar("A", bound=Aggregate)
+RECENT_SECONDS = 1.0  # how stale ``find_recent`` may be, for changes made in another process
+RECENT_MAX = 10_000
 
 
 class DateAsISO(Transcoding):
@@ -115,6 +118,7 @@ class Platform:
         self.app = app
         self.clock: Clock = clock or SystemClock()
         self.listeners: list[CommitListener] = []
+        self._recent: dict[UUID, tuple[float, Aggregate | None]] = {}
 
     # -- reading aggregates ------------------------------------------------------------------
 
@@ -124,6 +128,29 @@ class Platform:
         except AggregateNotFoundError:
             return None
         return aggregate if isinstance(aggregate, cls) else None
+
+    def find_recent(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        """A read-mostly aggregate that a command consults but does not change (a store, its
+        settings, rates or locations), as read at most ``RECENT_SECONDS`` ago.
+
+        Checkout reads four of them: without this, each is a round trip per order. Commands
+        saved in this process forget their aggregates at once; another process's changes are
+        seen within ``RECENT_SECONDS`` (the same race a fresh read has, a little wider: nothing
+        locks a store's rates while an order is placed). The aggregate is shared: read it,
+        never change it."""
+        now = time.monotonic()
+        known = self._recent.get(aggregate_id)
+        if known is not None and now - known[0] < RECENT_SECONDS:
+            found = known[1]
+        else:
+            try:
+                found = self.app.repository.get(aggregate_id)
+            except AggregateNotFoundError:
+                found = None
+            if len(self._recent) >= RECENT_MAX:
+                self._recent.clear()
+            self._recent[aggregate_id] = (now, found)
+        return found if isinstance(found, cls) else None
 
     def get(
         self,
@@ -196,6 +223,8 @@ class Platform:
                 raise ConflictError(
                     "the resource was changed concurrently; reload it and try again"
                 ) from None
+        for aggregate in aggregates:
+            self._recent.pop(aggregate.id, None)
         position = max((r.notification.id for r in recordings), default=self.head())
         self._tell(command, "ok", len(recordings), position)
         return CommandResult(decision.primary.id, decision.primary.version, position)
@@ -206,6 +235,10 @@ class Platform:
         return idempotency_record_id(f"{ctx.actor}:{command}", ctx.idempotency_key)
 
     def _replay(self, ctx: CommandContext, record_id: UUID) -> CommandResult | None:
+        # Almost every key is new: one look at the log answers that (a full read would also
+        # look for a snapshot first).
+        if not list(self.app.events.get(record_id, limit=1)):
+            return None
         record = self.find(IdempotencyRecord, record_id)
         if record is None:
             return None

@@ -118,8 +118,8 @@ class OrderService:
         """The order's e-mail and addresses, or None once the person was erased."""
         return self.personal.open(order.subject_id, order.sealed_contact)
 
-    def _store(self, store_id: UUID) -> Store:
-        store = self.platform.find(Store, store_id)
+    def _store(self, store_id: UUID, *, recent: bool = False) -> Store:
+        store = (self.platform.find_recent if recent else self.platform.find)(Store, store_id)
         if store is None or not store.is_active:
             raise StoreNotFoundError(f"no store {store_id}", store_id=str(store_id))
         return store
@@ -193,20 +193,24 @@ class OrderService:
             raise ValidationError(
                 "payment_method", f"must be one of {', '.join(sorted(self.payments))}"
             )
-        store = self._store(store_id)
+        # The store, its settings, rates and locations, as read in the last second: checkout
+        # reads but never changes them (see Platform.find_recent).
+        store = self._store(store_id, recent=True)
         email, shipping, billing = self._addresses(store_id, customer_id, details)
         order_id = uuid4()
         subject = customer_id or order_id
         contact = {"email": email, "shipping_address": shipping, "billing_address": billing}
         sealed: list[str] = []
-        timeout = timedelta(hours=self.setup.settings(store_id)["payment_timeout_hours"])
+        timeout = timedelta(
+            hours=self.setup.settings(store_id, recent=True)["payment_timeout_hours"]
+        )
 
         def decide(at: datetime) -> Decision:
             cart = self.carts.find(store_id, ref)
             if cart is None or not cart.lines:
                 raise ConflictError("the cart is empty")
             lines = priced_lines(list(cart.lines.values()))
-            rates = self.setup.rates(store_id)
+            rates = self.setup.rates(store_id, recent=True)
             country = shipping["country"]
             quotes = (
                 rates.quotes(
@@ -223,7 +227,7 @@ class OrderService:
                     f"choose one of: {', '.join(str(q['rate_id']) for q in quotes) or 'none'}",
                 )
             held_for_cart = hold_id(cart.id)
-            locations = self.inventory.location_ids(store_id)
+            locations = self.inventory.location_ids(store_id, recent=True)
             items: dict[UUID, StockItem] = {}
             short = []
             for line in lines:

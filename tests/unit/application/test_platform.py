@@ -7,8 +7,13 @@ from typing import Any
 
 import pytest
 
+from application import platform as platform_module
+from application.platform import Platform
+from application.stores.app import StoreService
+from domain.catalog.aggregates import Product
 from domain.shared.errors import ValidationError
 from domain.shared.events import event_metadata
+from domain.stores.aggregates import Store
 from domain.stores.errors import StoreCodeTakenError
 from tests.unit.application.world import World
 
@@ -106,3 +111,63 @@ def test_listeners_hear_each_outcome(world: World) -> None:
         ("RegisterStore", "StoreCodeTakenError", 0),
         ("SuspendStore", "ok", 1),
     ]
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def monotonic(monkeypatch: pytest.MonkeyPatch) -> _Clock:
+    clock = _Clock()
+    monkeypatch.setattr(platform_module.time, "monotonic", clock)
+    return clock
+
+
+def _counting_reads(world: World, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    reads: list[Any] = []
+    original = world.app.repository.get
+
+    def get(aggregate_id: Any, **kwargs: Any) -> Any:
+        reads.append(aggregate_id)
+        return original(aggregate_id, **kwargs)
+
+    monkeypatch.setattr(world.app.repository, "get", get)
+    return reads
+
+
+def test_a_recent_read_serves_again_until_it_is_too_old(
+    world: World, monkeypatch: pytest.MonkeyPatch, monotonic: _Clock
+) -> None:
+    store_id = world.new_store()
+    reads = _counting_reads(world, monkeypatch)
+    first = world.platform.find_recent(Store, store_id)
+    again = world.platform.find_recent(Store, store_id)
+    assert first is not None and again is first and reads == [store_id]
+    assert world.platform.find_recent(Product, store_id) is None  # another type: not it
+    monotonic.now += platform_module.RECENT_SECONDS
+    world.platform.find_recent(Store, store_id)
+    assert reads == [store_id, store_id]
+
+
+def test_a_command_of_this_process_is_seen_at_once_and_another_process_s_soon(
+    world: World, monotonic: _Clock
+) -> None:
+    store_id = world.new_store()
+    assert (found := world.platform.find_recent(Store, store_id)) is not None
+    assert found.name == "Shop"
+    world.stores.change_details(world.ctx, store_id, name="Renamed")
+    assert (found := world.platform.find_recent(Store, store_id)) is not None
+    assert found.name == "Renamed"  # this process's own write: forgotten at once
+
+    elsewhere = StoreService(Platform(world.app, world.clock))  # another process, same log
+    elsewhere.change_details(world.ctx, store_id, name="Elsewhere")
+    assert (found := world.platform.find_recent(Store, store_id)) is not None
+    assert found.name == "Renamed"  # not seen yet: read less than a second ago
+    monotonic.now += platform_module.RECENT_SECONDS
+    assert (found := world.platform.find_recent(Store, store_id)) is not None
+    assert found.name == "Elsewhere"
