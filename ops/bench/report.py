@@ -75,7 +75,7 @@ def render(r: dict[str, Any]) -> str:
         c = r["rebuild"]["combined"]
         out.append(
             f"| 2. rebuild all {c.get('projections', 4)} together | {c['rebuild_seconds']:.1f} s "
-            "| read+decode for each {c['raw_seconds_sum']:.1f} s | {_pct(c['ratio'])} | ≥ 40% "
+            f"| read+decode for each {c['raw_seconds_sum']:.1f} s | {_pct(c['ratio'])} | ≥ 40% "
             f"| {_yes(c['target_met'])} |"
         )
     if "search" in r:
