@@ -47,6 +47,7 @@ from projections.db import make_engine
 from projections.engine import POSITIONS_CHANNEL, Projection, ProjectionEngine, TableRegistry
 from projections.identity.projector import identity_projections
 from projections.inventory.projector import InventoryProjection
+from projections.orders.numbers import NAME as ORDER_NUMBERS
 from projections.orders.projector import order_projections
 from projections.read import ReadModels
 from projections.stores.projector import StoresProjection
@@ -58,9 +59,6 @@ from workers.runtime import Runtime, claims_from_settings, install
 def all_projections(personal: PersonalData | None = None) -> list[Projection]:
     """Every read model. Without ``personal`` (tests of the engine alone), the identity read
     models see every sealed value as erased."""
-    # One thread takes them in this order: the orders model first, as checkout waits for it
-    # to number the order. (A thread of its own for it was measured: numbering waits less,
-    # but the extra reads of the log cost a tenth of the checkout throughput.)
     return [
         *order_projections(personal),
         InventoryProjection(),
@@ -214,7 +212,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
     for key in ("PERSISTENCE_MODULE", "POSTGRES_ENABLE_DB_FUNCTIONS"):
         os.environ.pop(key, None)
     projections = all_projections(personal)
-    writer_engine = make_engine(settings.read_url, writer=True, pool_size=4)
+    writer_engine = make_engine(settings.read_url, writer=True, pool_size=4, durable=False)
     reader_engine = make_engine(settings.read_url)
     # Processes starting together (API, projector, worker) must not race to create tables.
     with schema_lock(settings.database_url):
@@ -229,6 +227,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
             engine=writer_engine,
             projections=projections,
             registry=registry,
+            own_thread=(ORDER_NUMBERS,),  # checkout waits for it
         )
         engine.setup()
         personal.setup()

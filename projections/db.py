@@ -17,8 +17,14 @@ def sqlalchemy_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, *, writer: bool = False, pool_size: int = 10) -> Engine:
+def make_engine(
+    url: str, *, writer: bool = False, pool_size: int = 10, durable: bool = True
+) -> Engine:
     """An engine for queries, or (``writer``) for a projection runner.
+
+    ``durable=False`` (PostgreSQL): commits do not wait for the WAL to reach the disk. For read
+    models only: they are derived from the log, and a database crash loses whole batches (rows
+    and position together), which are applied again. Events are never written through it.
 
     On SQLite the writer takes the write lock when its transaction begins (BEGIN IMMEDIATE), so a
     batch never fails half-way on a lock upgrade; readers keep WAL's concurrent reads.
@@ -46,6 +52,18 @@ def make_engine(url: str, *, writer: bool = False, pool_size: int = 10) -> Engin
             conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
         return engine
-    return create_engine(
-        url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True, json_serializer=dumps
+    # Queries check a pooled connection before use (a restarted server then costs no
+    # request an error). Runners do not: each of their round trips counts (a batch is about
+    # ten), and a batch on a dead connection fails with nothing committed and is retried.
+    engine = create_engine(
+        url, pool_size=pool_size, max_overflow=20, pool_pre_ping=not writer, json_serializer=dumps
     )
+    if writer and not durable:
+
+        @event.listens_for(engine, "connect")
+        def _asynchronous_commit(dbapi_conn: Any, _record: Any) -> None:
+            with dbapi_conn.cursor() as cur:
+                cur.execute("SET synchronous_commit = off")
+            dbapi_conn.commit()
+
+    return engine

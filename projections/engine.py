@@ -229,6 +229,7 @@ class ProjectionEngine:
         batch_size: int = 1000,
         rebuild_batch_size: int = 5000,
         poll_interval: float = 0.2,
+        own_thread: Iterable[str] = (),
     ) -> None:
         self.recorder = recorder
         self.mapper = mapper
@@ -242,9 +243,10 @@ class ProjectionEngine:
         self._read_ahead: dict[tuple[str, int], tuple[int, Future[_Batch]]] = {}
         self._indexed: set[tuple[str, int]] = set()
         self.poll_interval = poll_interval
-        self._wakeup = threading.Event()
+        self.own = frozenset(own_thread)
+        self._wakeups: list[threading.Event] = []
         self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         # (projection, is the rebuild) → when a failed one may try again
         self._retry_at: dict[tuple[str, bool], float] = {}
         # Told (projection, position) after each live batch commits in this process.
@@ -327,38 +329,65 @@ class ProjectionEngine:
         raise TimeoutError(f"projections {selected} did not catch up in {timeout}s")
 
     def start(self) -> None:
-        """Follow the log on a background thread (the embedded default runs it in-process)."""
-        if self._thread is not None:
+        """Follow the log on background threads (the embedded default runs them in-process).
+
+        One thread takes the projections in turn; each one named in ``own_thread`` (a small
+        model that requests wait for, like the order numbers checkout answers with) follows
+        on a thread of its own, so that its next batch never waits for the others'. (A thread
+        for every projection was measured: woken by every insert, each one reads the head and
+        its state, and those round trips cost the checkout benchmark half its throughput.)
+        SQLite serialises writers anyway: there it is one thread for all."""
+        if self._threads:
             return
         self._stopping.clear()
-        self._thread = threading.Thread(target=self._loop, name="orion-projections", daemon=True)
-        self._thread.start()
+        names = list(self.projections)
+        own = [] if self.engine.dialect.name == "sqlite" else [n for n in names if n in self.own]
+        for group in [[n] for n in own] + [[n for n in names if n not in own]]:
+            if not group:
+                continue
+            wakeup = threading.Event()
+            self._wakeups.append(wakeup)
+            thread = threading.Thread(
+                target=self._loop,
+                args=(group, wakeup),
+                name="orion-projections" + (f"-{group[0]}" if group[0] in own else ""),
+                daemon=True,
+            )
+            self._threads.append(thread)
+            thread.start()
 
     def stop(self) -> None:
         self._stopping.set()
-        self._wakeup.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
+        for wakeup in self._wakeups:
+            wakeup.set()
+        for thread in self._threads:
+            thread.join(timeout=10)
+        self._threads.clear()
+        self._wakeups.clear()
 
     def wake(self, *_: Any) -> None:
         """Called after a commit in this process, or on a NOTIFY: new events to read."""
-        self._wakeup.set()
+        for wakeup in list(self._wakeups):
+            wakeup.set()
 
     def run_forever(self) -> None:
-        self._loop()
+        """Follow the log until ``stop`` is called (by another thread or a signal handler)."""
+        self.start()
+        while not self._stopping.wait(1.0):
+            pass
+        self.stop()
 
-    def _loop(self) -> None:
+    def _loop(self, names: list[str], wakeup: threading.Event) -> None:
         while not self._stopping.is_set():
             try:
-                applied = self.run_once()
+                applied = self.run_once(names)
             except Exception:  # a bug in the engine itself: log it and keep following
                 log.exception("projection engine step failed")
                 applied = 0
             if applied == 0:
                 # Poll as well as waiting for a wake-up, so a lost notification cannot stall us.
-                self._wakeup.wait(self.poll_interval)
-                self._wakeup.clear()
+                wakeup.wait(self.poll_interval)
+                wakeup.clear()
 
     # -- status and control --------------------------------------------------------------------
 
@@ -417,8 +446,6 @@ class ProjectionEngine:
         moved: set[str] = set()
         with self.engine.begin() as conn:
             postgres = conn.dialect.name == "postgresql"
-            if postgres:
-                conn.exec_driver_sql("SET LOCAL synchronous_commit = off")  # see _apply_batch
             for name, expected, end in moves:
                 result = conn.execute(
                     update(state_table)
@@ -457,16 +484,18 @@ class ProjectionEngine:
             if shared is not None:
                 shared = shared.only(self.projections[name].topics)
             applied, _ = self._advance(
-                name, row.generation, int(row.position), live=True, batch=shared
+                name, row.generation, int(row.position), live=True, batch=shared, head=head
             )
         rebuild_waits = time.monotonic() < self._retry_at.get((name, True), 0)
         if row.rebuild_generation is not None and not rebuild_waits:
             applied += self._advance_rebuild(row)
         return applied
 
-    def _read(self, name: str, position: int, limit: int) -> _Batch:
-        """Read and decode the batch after ``position`` (up to the head as it is now)."""
-        head = self.recorder.max_notification_id() or 0
+    def _read(self, name: str, position: int, limit: int, head: int | None = None) -> _Batch:
+        """Read and decode the batch after ``position``, up to ``head`` (the head as it is now
+        when not given)."""
+        if head is None:
+            head = self.recorder.max_notification_id() or 0
         if position >= head:
             return _Batch(position, [], head, reached_head=True)
         with _gc_paused:
@@ -484,7 +513,14 @@ class ProjectionEngine:
         )
 
     def _advance(
-        self, name: str, generation: int, position: int, *, live: bool, batch: _Batch | None = None
+        self,
+        name: str,
+        generation: int,
+        position: int,
+        *,
+        live: bool,
+        batch: _Batch | None = None,
+        head: int | None = None,
     ) -> tuple[int, int | None]:
         """Apply the next batch to one generation.
 
@@ -498,7 +534,7 @@ class ProjectionEngine:
         elif ahead is not None and ahead[0] == position:
             batch = ahead[1].result()
         else:
-            batch = self._read(name, position, limit)
+            batch = self._read(name, position, limit, head)
         if batch.end == position:
             return 0, position
         if not live and not batch.reached_head:
@@ -617,11 +653,10 @@ class ProjectionEngine:
         projection = self.projections[name]
         tables = self.registry.tables(name, generation)
         with _gc_paused, self.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                # A batch need not wait for its WAL to reach the disk: read models are derived
-                # from the log, and a database crash can lose only whole batches (rows and
-                # position together), which are then applied again. The events themselves are
-                # committed synchronously by the write path, so nothing acknowledged is lost.
+            if column == "rebuild_position" and conn.dialect.name == "postgresql":
+                # A rebuild batch need not wait for its WAL to reach the disk: a crash can lose
+                # only whole batches (rows and position together), which the rebuild redoes.
+                # (Live batches too, when the engine's connections say so: see make_engine.)
                 conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
             writer = Writer(conn, tables, history=self._history)
             projection.prefetch(envelopes, writer)

@@ -19,6 +19,10 @@ from psycopg.types.json import Json, set_json_dumps
 from sqlalchemy import JSON, Connection, Table, and_, any_, bindparam, select, tuple_
 from sqlalchemy.dialects.postgresql import ARRAY
 
+# Up to this many rows, a table's inserts (or one kind of patch) are plain statements: one
+# round trip, where COPY takes two (four for patches). A live batch is usually a few rows.
+FEW_ROWS = 32
+
 Key = tuple[Any, ...]
 
 
@@ -248,7 +252,7 @@ class Writer:
         buf.patches.clear()
         table = buf.table
         for columns, rows in groups.items():
-            if self.conn.dialect.name != "postgresql":
+            if self.conn.dialect.name != "postgresql" or len(rows) <= FEW_ROWS:
                 statement = (
                     table.update()
                     .where(and_(*(table.c[c] == bindparam(f"k_{c}") for c in buf.pk)))
@@ -262,7 +266,8 @@ class Writer:
                     ],
                 )
                 continue
-            # PostgreSQL: COPY the changes into a temporary table, then one UPDATE … FROM.
+            # PostgreSQL, many rows: COPY the changes into a temporary table, then one
+            # UPDATE … FROM (four round trips, whatever the number of rows).
             self._temp_tables += 1
             temp = f"_orion_patch_{self._temp_tables}"
             every = [*buf.pk, *columns]
@@ -298,11 +303,12 @@ class Writer:
     def _insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
-        if self.conn.dialect.name != "postgresql":
-            self.conn.execute(table.insert(), rows)
+        if self.conn.dialect.name != "postgresql" or len(rows) <= FEW_ROWS:
+            self.conn.execute(table.insert(), rows)  # one INSERT … VALUES (…), (…)
             return
         # COPY is several times faster than even a pipelined executemany; it runs on the
         # connection's own psycopg connection, inside the same transaction as everything else.
+        # (It costs an extra round trip, though: a live batch of a few rows inserts them.)
         columns = [c.name for c in table.columns if c.name in rows[0]]
         json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
         self._copy(table.name, columns, json_columns, rows)

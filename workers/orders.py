@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from application.orders.jobs import PaymentTimeouts
 from projections.errors import ReadModelNotReadyError
+from projections.orders.numbers import NAME as NUMBERS
 from projections.read import ReadModels
 from workers.runtime import get_runtime
 
@@ -60,17 +61,16 @@ def pending_payment_orders(read: ReadModels, now: datetime) -> Iterable[tuple[UU
 
 
 def order_number(read: ReadModels, store_id: UUID, order_id: UUID) -> str | None:
-    """The order's number ("ACME-000042"), or None while the read model has not reached it.
-    One column of one row (``get_order`` would read the lines and timeline too): checkout
-    answers with it."""
-    if ORDERS not in read.registry.projections:
+    """The order's number ("ACME-000042"), or None while the numbers read model has not
+    reached it (``projections/orders/numbers.py``): checkout answers with it."""
+    if NUMBERS not in read.registry.projections:
         return None
     try:
-        orders = read.tables(ORDERS)[ORDERS]
+        numbers = read.tables(NUMBERS)["numbers"]
     except ReadModelNotReadyError:
         return None
-    query = select(orders.c.number_text).where(
-        orders.c.store_id == store_id, orders.c.order_id == order_id
+    query = select(numbers.c.number_text).where(
+        numbers.c.store_id == store_id, numbers.c.order_id == order_id
     )
     with read.engine.connect() as conn:
         number = conn.execute(query).scalar()

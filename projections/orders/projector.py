@@ -41,6 +41,7 @@ from domain.shared.personal import PersonalData
 from domain.stores.aggregates import Store
 from projections.engine import EventEnvelope, Projection, topic
 from projections.identity.projector import NullPersonalData
+from projections.orders.numbers import OrderNumbersProjection, number_text
 from projections.orders.tables import define_dashboard_tables, define_order_tables
 from projections.text import fold
 from projections.writer import Writer
@@ -61,10 +62,6 @@ LATER_EVENTS = ORDER_EVENTS[1:]
 
 def _topics(*classes: type) -> tuple[str, ...]:
     return tuple(topic(c) for c in classes)
-
-
-def number_text(code: str, number: int) -> str:
-    return f"{code.upper()}-{number:06d}"
 
 
 def money(amount: int, currency: str) -> str:
@@ -540,6 +537,6 @@ class DashboardProjection(Projection):
 
 
 def order_projections(personal: PersonalData | None) -> list[Projection]:
-    """Both orders read models; without a ``PersonalData``, e-mails read as erased."""
+    """The orders read models; without a ``PersonalData``, e-mails read as erased."""
     port: PersonalData = personal if personal is not None else NullPersonalData()
-    return [OrdersProjection(port), DashboardProjection()]
+    return [OrderNumbersProjection(), OrdersProjection(port), DashboardProjection()]

@@ -33,10 +33,12 @@ from interfaces.api.commerce.checkout_schemas import (
 )
 from interfaces.api.deps import CommandCtx, OrionDep
 from interfaces.bootstrap import Orion
+from projections.orders.numbers import NAME as NUMBERS
 from workers.orders import order_number as numbered
 
 router = APIRouter(prefix="/api/v1/shop/{store_code}/checkout", tags=["shop: checkout"])
-ORDERS_READ_MODEL = "orders"
+# Checkout waits for the smallest read model that numbers orders, on its own thread.
+NUMBERS_READ_MODEL = NUMBERS
 
 
 async def buyer(who: CartShopperDep) -> Shopper:
@@ -74,12 +76,12 @@ def _place(orion: Orion, ctx: CommandCtx, who: Shopper, body: CheckoutBody) -> t
 
 
 async def order_number(orion: Orion, store_id: UUID, order_id: UUID, position: int) -> str | None:
-    """The order's human number, once the orders read model (which hands numbers out in log
+    """The order's human number, once the numbers read model (which hands them out in log
     order) has reached the checkout's position; None if it did not in time."""
-    if ORDERS_READ_MODEL not in orion.projections.projections:
+    if NUMBERS_READ_MODEL not in orion.projections.projections:
         return None
     reached = await orion.read.wait_for_async(
-        (ORDERS_READ_MODEL,), position, orion.settings.consistency_timeout_seconds
+        (NUMBERS_READ_MODEL,), position, orion.settings.consistency_timeout_seconds
     )
     if not reached:
         return None

@@ -28,6 +28,7 @@ from tests.integration.api.test_shop_account import (
     register,
 )
 from tests.integration.api.test_store_customers import key_for
+from workers.orders import order_number
 
 CTX = CommandContext(actor="test:orders")
 SHIPPING = 490
@@ -144,6 +145,11 @@ def test_numbers_are_gap_free_and_sequential_per_store(orion: Orion, api: Api) -
         mine = [p for s, p in made if s is shop]
         items = read(api, orders_url(shop), position)["items"]
         assert [UUID(o["id"]) for o in reversed(items)] == [p.order_id for p in mine]
+        # The small numbers model that checkout waits for numbers them the same way.
+        orion.projections.run_until_caught_up(["order_numbers"], timeout=30)
+        assert [order_number(orion.read, shop.store_id, UUID(o["id"])) for o in items] == [
+            o["number_text"] for o in items
+        ]
 
 
 def test_list_filter_search_and_paginate(client: TestClient, orion: Orion, api: Api) -> None:
