@@ -48,7 +48,8 @@ log = logging.getLogger("orion.projections")
 
 RUNNING, REBUILDING, FAILED = "running", "rebuilding", "failed"
 RETIRED_GRACE_SECONDS = 10.0
-# PostgreSQL channel on which a live batch's commit announces "<projection>:<position>".
+# PostgreSQL channel on which a live batch's commit announces "<projection>:<position>" (or
+# "<projection>,<projection>…:<position>" for quiet projections moved together).
 POSITIONS_CHANNEL = "orion_projections"
 FAILED_RETRY_SECONDS = 30.0
 
@@ -294,11 +295,11 @@ class ProjectionEngine:
             return 0
         try:
             shared = self._shared_reads(rows.values(), head)
-            moved = self._move_past(rows, shared)
         except OperationalError as error:
             log.warning("projections: database error, will retry: %s", error)
             return 0
-        applied = len(moved)
+        quiet = self._quiet(rows, shared)
+        applied = 0
         for name in selected:
             row = rows.get(name)
             idle = row is None or (
@@ -306,13 +307,18 @@ class ProjectionEngine:
                 and row.rebuild_generation is None
                 and row.retired_generation is None
             )
-            if idle or row is None or name in moved:
+            if idle or row is None or name in quiet:
                 continue
             try:
                 applied += self._step(row, head, shared.get(int(row.position)))
             except OperationalError as error:
                 # A lost connection or a lock timeout: nothing was committed; try again later.
                 log.warning("projection %s: database error, will retry: %s", name, error)
+        # After the busy ones, which the readers of this batch's commands are waiting for.
+        try:
+            applied += len(self._move_past(quiet))
+        except OperationalError as error:
+            log.warning("projections: database error, will retry: %s", error)
         return applied
 
     def run_until_caught_up(self, names: Iterable[str] | None = None, timeout: float = 60) -> None:
@@ -426,10 +432,11 @@ class ProjectionEngine:
             if sharing > 1
         }
 
-    def _move_past(self, rows: dict[str, Any], shared: dict[int, _Batch]) -> set[str]:
-        """Running projections with nothing to handle in the batch after their position move
-        past it together, in one transaction, instead of one transaction each."""
-        moves = []
+    def _quiet(self, rows: dict[str, Any], shared: dict[int, _Batch]) -> dict[str, tuple[int, int]]:
+        """Running projections with nothing to handle in the batch after their position:
+        name → (position, the batch's end). Two or more move past it together (``_move_past``);
+        one alone takes the usual path."""
+        moves: dict[str, tuple[int, int]] = {}
         for name, row in rows.items():
             batch = shared.get(int(row.position))
             quiet = (
@@ -440,27 +447,36 @@ class ProjectionEngine:
                 and not batch.only(self.projections[name].topics).envelopes
             )
             if quiet and batch is not None:
-                moves.append((name, int(row.position), batch.end))
-        if len(moves) < 2:
-            return set()  # one alone takes the usual path
-        moved: set[str] = set()
+                moves[name] = (int(row.position), batch.end)
+        return moves if len(moves) > 1 else {}
+
+    def _move_past(self, moves: dict[str, tuple[int, int]]) -> set[str]:
+        """Move quiet projections past their batch in one transaction: one UPDATE and one
+        announcement per batch they share, instead of a transaction each."""
+        if not moves:
+            return set()
+        by_batch: dict[tuple[int, int], list[str]] = {}
+        for name, span in moves.items():
+            by_batch.setdefault(span, []).append(name)
+        moved: dict[str, int] = {}
         with self.engine.begin() as conn:
-            postgres = conn.dialect.name == "postgresql"
-            for name, expected, end in moves:
-                result = conn.execute(
+            for (expected, end), names in by_batch.items():
+                done = conn.execute(
                     update(state_table)
-                    .where(state_table.c.name == name, state_table.c.position == expected)
+                    .where(state_table.c.name.in_(names), state_table.c.position == expected)
                     .values(position=end, updated_at=_now())
-                )
-                if result.rowcount == 1:  # else another runner moved it: nothing to do
-                    moved.add(name)
-                    if postgres:
-                        conn.execute(select(func.pg_notify(POSITIONS_CHANNEL, f"{name}:{end}")))
+                    .returning(state_table.c.name)
+                ).scalars()
+                # (One missing was moved by another runner meanwhile: nothing to do.)
+                names_moved = sorted(done)
+                moved.update(dict.fromkeys(names_moved, end))
+                if names_moved and conn.dialect.name == "postgresql":
+                    payload = f"{','.join(names_moved)}:{end}"
+                    conn.execute(select(func.pg_notify(POSITIONS_CHANNEL, payload)))
         if self.on_position is not None:
-            for name, _, end in moves:
-                if name in moved:
-                    self.on_position(name, end)
-        return moved
+            for name, end in moved.items():
+                self.on_position(name, end)
+        return set(moved)
 
     def _read_all(self, position: int, head: int) -> _Batch:
         with _gc_paused:

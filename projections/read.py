@@ -62,8 +62,14 @@ class ReadModels:
 
     def heard(self, name: str, position: int) -> None:
         """A projection committed ``position`` (called from any thread): wake the waiters."""
+        self._note(name, position)
+        self._wake()
+
+    def _note(self, name: str, position: int) -> None:
         if position > self._heard.get(name, -1):
             self._heard[name] = position
+
+    def _wake(self) -> None:
         for loop in list(self._changed):
             try:
                 loop.call_soon_threadsafe(self._fire, loop)
@@ -71,10 +77,12 @@ class ReadModels:
                 self._changed.pop(loop, None)
 
     def heard_payload(self, payload: str) -> None:
-        """``heard`` for a NOTIFY payload, ``"<projection>:<position>"``."""
-        name, _, position = payload.rpartition(":")
-        if name and position.isdigit():
-            self.heard(name, int(position))
+        """``heard`` for a NOTIFY payload, ``"<projection>[,<projection>…]:<position>"``."""
+        names, _, position = payload.rpartition(":")
+        if names and position.isdigit():
+            for name in names.split(","):
+                self._note(name, int(position))
+            self._wake()
 
     def _fire(self, loop: asyncio.AbstractEventLoop) -> None:
         fired = self._changed.get(loop)

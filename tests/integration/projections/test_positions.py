@@ -110,3 +110,16 @@ def test_without_announcements_a_waiting_read_polls(orion: Orion, reads: list[fl
     catching_up.join()
     assert reached
     assert waited < WAIT_SECONDS + 0.2
+
+
+def test_one_announcement_can_name_several_projections(orion: Orion, reads: list[float]) -> None:
+    orion.read.announced = True
+    fill(orion, 1)
+    head = orion.platform.head()  # not applied by anything yet: only the announcement says so
+    orion.read.heard_payload(f"catalog,stores:{head}")
+
+    async def waiting() -> bool:
+        return await orion.read.wait_for_async(["catalog", "stores"], head, timeout=5)
+
+    assert anyio.run(waiting)
+    assert reads == []  # answered from what it was told
