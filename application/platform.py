@@ -122,7 +122,12 @@ class Platform:
 
     # -- reading aggregates ------------------------------------------------------------------
 
-    def find(self, cls: type[A], aggregate_id: UUID, *, version: int | None = None) -> A | None:
+    def find(
+        self, cls: type[A], aggregate_id: UUID, *, version: int | None = None, recent: bool = False
+    ) -> A | None:
+        """The aggregate, at ``version`` if given; with ``recent``, see ``find_recent``."""
+        if recent:
+            return self.find_recent(cls, aggregate_id)
         try:
             aggregate: Aggregate = self.app.repository.get(aggregate_id, version=version)
         except AggregateNotFoundError:

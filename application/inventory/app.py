@@ -68,8 +68,7 @@ class InventoryService:
     def location_ids(self, store_id: UUID, *, recent: bool = False) -> list[UUID]:
         """The store's locations in the order stock is drawn from (``recent``: as read in the
         last second)."""
-        find = self.platform.find_recent if recent else self.platform.find
-        found = find(Locations, Locations.id_for(store_id))
+        found = self.platform.find(Locations, Locations.id_for(store_id), recent=recent)
         return found.in_order() if found else [default_location_id(store_id)]
 
     def item(self, store_id: UUID, location_id: UUID, sku: str) -> StockItem | None:

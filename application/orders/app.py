@@ -119,7 +119,7 @@ class OrderService:
         return self.personal.open(order.subject_id, order.sealed_contact)
 
     def _store(self, store_id: UUID, *, recent: bool = False) -> Store:
-        store = (self.platform.find_recent if recent else self.platform.find)(Store, store_id)
+        store = self.platform.find(Store, store_id, recent=recent)
         if store is None or not store.is_active:
             raise StoreNotFoundError(f"no store {store_id}", store_id=str(store_id))
         return store

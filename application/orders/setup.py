@@ -26,8 +26,7 @@ class CommerceSetupService:
 
     def rates(self, store_id: UUID, *, recent: bool = False) -> ShippingRates | None:
         """The store's rates (``recent``: as read in the last second, to read, never change)."""
-        find = self.platform.find_recent if recent else self.platform.find
-        return find(ShippingRates, ShippingRates.id_for(store_id))
+        return self.platform.find(ShippingRates, ShippingRates.id_for(store_id), recent=recent)
 
     def _rates_for_change(self, store_id: UUID, at: datetime) -> ShippingRates:
         self._check_store(store_id)
@@ -64,8 +63,9 @@ class CommerceSetupService:
     # -- settings ---------------------------------------------------------------------------
 
     def settings(self, store_id: UUID, *, recent: bool = False) -> dict[str, int]:
-        find = self.platform.find_recent if recent else self.platform.find
-        found = find(CommerceSettings, CommerceSettings.id_for(store_id))
+        found = self.platform.find(
+            CommerceSettings, CommerceSettings.id_for(store_id), recent=recent
+        )
         return dict(found.values) if found else dict(DEFAULTS)
 
     def change_settings(
