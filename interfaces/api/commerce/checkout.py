@@ -20,7 +20,6 @@ import anyio
 from fastapi import APIRouter, Depends, Response
 
 from application.orders.app import CheckoutDetails, Placed, hold_id
-from domain.orders.aggregates import Order
 from domain.shared.errors import AuthenticationError, ValidationError
 from interfaces.api.commerce.cart import CART_TOKEN_HEADER, Shopper
 from interfaces.api.commerce.cart import ShopperDep as CartShopperDep
@@ -37,8 +36,6 @@ from projections.orders.numbers import NAME as NUMBERS
 from workers.orders import order_number as numbered
 
 router = APIRouter(prefix="/api/v1/shop/{store_code}/checkout", tags=["shop: checkout"])
-# Checkout waits for the smallest read model that numbers orders, on its own thread.
-NUMBERS_READ_MODEL = NUMBERS
 
 
 async def buyer(who: CartShopperDep) -> Shopper:
@@ -55,7 +52,7 @@ async def buyer(who: CartShopperDep) -> Shopper:
 ShopperDep = Annotated[Shopper, Depends(buyer)]
 
 
-def _place(orion: Orion, ctx: CommandCtx, who: Shopper, body: CheckoutBody) -> tuple[Placed, Order]:
+def _place(orion: Orion, ctx: CommandCtx, who: Shopper, body: CheckoutBody) -> Placed:
     details = CheckoutDetails(
         shipping_rate_id=body.shipping_rate_id,
         payment_method=body.payment_method,
@@ -65,23 +62,18 @@ def _place(orion: Orion, ctx: CommandCtx, who: Shopper, body: CheckoutBody) -> t
         billing_address=body.billing_address.fields() if body.billing_address else None,
         billing_address_id=body.billing_address_id,
     )
-    placed = orion.orders.checkout(
-        who.context(ctx),
-        who.store_id,
-        who.ref,
-        details,
-        customer_id=who.ref.customer_id,
+    return orion.orders.checkout(
+        who.context(ctx), who.store_id, who.ref, details, customer_id=who.ref.customer_id
     )
-    return placed, placed.order
 
 
 async def order_number(orion: Orion, store_id: UUID, order_id: UUID, position: int) -> str | None:
     """The order's human number, once the numbers read model (which hands them out in log
     order) has reached the checkout's position; None if it did not in time."""
-    if NUMBERS_READ_MODEL not in orion.projections.projections:
+    if NUMBERS not in orion.projections.projections:
         return None
     reached = await orion.read.wait_for_async(
-        (NUMBERS_READ_MODEL,), position, orion.settings.consistency_timeout_seconds
+        (NUMBERS,), position, orion.settings.consistency_timeout_seconds
     )
     if not reached:
         return None
@@ -103,7 +95,8 @@ async def checkout(
             "Idempotency-Key", "is required on checkout, so that a retry never orders twice"
         )
     started = time.perf_counter()
-    placed, order = await anyio.to_thread.run_sync(_place, orion, ctx, who, body)
+    placed = await anyio.to_thread.run_sync(_place, orion, ctx, who, body)
+    order = placed.order
     placed_at = time.perf_counter()
     result = placed.result
     response.headers["ETag"] = f'"{result.version}"'
