@@ -5,8 +5,9 @@
     .venv/bin/python -m ops.bench.checkout --profile       # also: where a checkout's time goes
 
 HTTP: ``POST /api/v1/shop/{code}/checkout`` on a real uvicorn process, with the projector
-(``orion projections run``) in a process of its own as production runs it on PostgreSQL, so
-that checkout can answer with the order's number. ``clients`` threads, each with its own
+(``orion projections run``, so that checkout can answer with the order's number) and an RQ
+worker (``orion worker``, the confirmation e-mails) in processes of their own and Redis between
+them, as production runs on PostgreSQL. ``clients`` threads, each with its own
 keep-alive connection and its own guest carts of 3 lines (3 SKUs drawn from ``SKUS``, stock
 plenty: this measures the write path, not a fight for the last units, which
 ``tests/integration/api/test_no_overselling.py`` covers). Latency is measured at the client,
@@ -23,7 +24,7 @@ Baseline: what one checkout appends, saved with ``app.save`` on an ``OrionApplic
 process, from the same number of threads, with the same command metadata: 6 aggregates with one
 event each (the order with 3 lines and a sealed contact of the same size, the idempotency
 record, the cart and 3 stock items; new ones, so the baseline reads nothing). Checkout also
-reads (the store, cart, stock items, rates, settings, the order again, the principal), seals
+reads (the store, cart, stock items, rates, settings, locations, the idempotency key), seals
 the contact, and waits for the read model to number the order: that is the overhead measured.
 
 Rounds alternate raw and HTTP so that both see the same noise; the figure is the median of the
