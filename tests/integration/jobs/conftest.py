@@ -10,6 +10,7 @@ import os
 import socket
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,8 +18,15 @@ import pytest
 import redis
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+from rq import Queue, SimpleWorker
 
+from application.reactions import Reaction
+from interfaces.adapters.mail import SmtpMailer
+from interfaces.bootstrap import Orion
+from interfaces.reactions import ReactionRunner
 from tests.conftest import _service_missing
+from workers.queue import RQJobQueue
+from workers.runtime import RedisClaims, Runtime, install
 
 REDIS_URL = os.environ.get("ORION_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -98,3 +106,44 @@ def refusing_smtp_url() -> Iterator[str]:
     controller.start()
     yield f"smtp://127.0.0.1:{port}"
     controller.stop()
+
+
+MailPipeline = tuple[ReactionRunner, SimpleWorker]
+
+
+@contextmanager
+def mail_pipeline_for(
+    orion: Orion, reaction: Reaction, redis_url: str, redis_ns: str, smtp_url: str, sender: str
+) -> Iterator[MailPipeline]:
+    """The production path for one reaction's mails (follow the log, queue on Redis, a worker
+    sends over SMTP), with a queue, a reaction position and claims of this test's own."""
+    runner = ReactionRunner(
+        recorder=orion.app.recorder,
+        mapper=orion.app.mapper,
+        engine=orion.reactions.engine,
+        queue=RQJobQueue(redis_url, name=redis_ns),
+        reactions=[Reaction(f"{redis_ns}-{reaction.name}", reaction.topics, reaction.react)],
+    )
+    runner.setup()
+    previous = install(
+        Runtime(
+            mailer=SmtpMailer(smtp_url, sender=sender),
+            composers=orion.runtime.composers,
+            claims=RedisClaims(redis_url, prefix=f"{redis_ns}:claim:"),
+        )
+    )
+    connection = redis.Redis.from_url(redis_url)
+    worker = SimpleWorker(
+        [Queue(redis_ns, connection=connection)], connection=connection, name=f"{redis_ns}-w"
+    )
+    try:
+        yield runner, worker
+    finally:
+        install(previous)
+
+
+def deliver(pipeline: MailPipeline) -> None:
+    """Queue what the log asks for, then run the queued jobs."""
+    runner, worker = pipeline
+    runner.run_until_caught_up(timeout=20)
+    worker.work(burst=True)

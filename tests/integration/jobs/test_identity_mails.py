@@ -8,19 +8,12 @@ from collections.abc import Iterator
 from email import message_from_bytes, policy
 
 import pytest
-import redis
-from rq import Queue, SimpleWorker
 
 from application.context import CommandContext
 from application.identity.mails import identity_mail_reaction
-from application.reactions import Reaction
 from domain.identity.errors import TokenError
-from interfaces.adapters.mail import SmtpMailer
 from interfaces.bootstrap import Orion
-from interfaces.reactions import ReactionRunner
-from tests.integration.jobs.conftest import SmtpServer
-from workers.queue import RQJobQueue
-from workers.runtime import RedisClaims, Runtime, install
+from tests.integration.jobs.conftest import MailPipeline, SmtpServer, deliver, mail_pipeline_for
 
 ADMIN = CommandContext(actor="platform_admin:test")
 ANONYMOUS = CommandContext(actor="anonymous:-")
@@ -29,36 +22,16 @@ ANONYMOUS = CommandContext(actor="anonymous:-")
 @pytest.fixture
 def mail_pipeline(
     orion: Orion, redis_url: str, redis_ns: str, smtp_server: SmtpServer
-) -> Iterator[tuple[ReactionRunner, SimpleWorker]]:
-    """The production path with a queue and claims of this test's own (parallel-safe)."""
-    reaction = identity_mail_reaction()
-    runner = ReactionRunner(
-        recorder=orion.app.recorder,
-        mapper=orion.app.mapper,
-        engine=orion.reactions.engine,
-        queue=RQJobQueue(redis_url, name=redis_ns),
-        reactions=[Reaction(f"{redis_ns}-identity", reaction.topics, reaction.react)],
-    )
-    runner.setup()
-    previous = install(
-        Runtime(
-            mailer=SmtpMailer(smtp_server.url, sender="Orion <no-reply@orion.test>"),
-            composers=orion.runtime.composers,
-            claims=RedisClaims(redis_url, prefix=f"{redis_ns}:claim:"),
-        )
-    )
-    connection = redis.Redis.from_url(redis_url)
-    worker = SimpleWorker(
-        [Queue(redis_ns, connection=connection)], connection=connection, name=f"{redis_ns}-w"
-    )
-    yield runner, worker
-    install(previous)
-
-
-def deliver(pipeline: tuple[ReactionRunner, SimpleWorker]) -> None:
-    runner, worker = pipeline
-    runner.run_until_caught_up(timeout=20)
-    worker.work(burst=True)
+) -> Iterator[MailPipeline]:
+    with mail_pipeline_for(
+        orion,
+        identity_mail_reaction(),
+        redis_url,
+        redis_ns,
+        smtp_server.url,
+        "Orion <no-reply@orion.test>",
+    ) as pipeline:
+        yield pipeline
 
 
 def token_in(smtp: SmtpServer, index: int) -> tuple[str, str]:
@@ -73,7 +46,7 @@ def token_in(smtp: SmtpServer, index: int) -> tuple[str, str]:
 
 
 def test_invitation_mail_is_sent_and_its_link_works_once(
-    orion: Orion, mail_pipeline: tuple[ReactionRunner, SimpleWorker], smtp_server: SmtpServer
+    orion: Orion, mail_pipeline: MailPipeline, smtp_server: SmtpServer
 ) -> None:
     store = orion.stores.register(
         ADMIN, code="mailshop", name="Mail Shop", country="LU", currency="EUR", locale="fr_LU"
@@ -95,7 +68,7 @@ def test_invitation_mail_is_sent_and_its_link_works_once(
 
 
 def test_reset_mail_carries_a_working_single_use_link_and_none_for_unknown_addresses(
-    orion: Orion, mail_pipeline: tuple[ReactionRunner, SimpleWorker], smtp_server: SmtpServer
+    orion: Orion, mail_pipeline: MailPipeline, smtp_server: SmtpServer
 ) -> None:
     store = orion.stores.register(
         ADMIN, code="resetshop", name="Reset Shop", country="DE", currency="EUR", locale="de_DE"

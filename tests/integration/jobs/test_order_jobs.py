@@ -11,27 +11,23 @@ from email import message_from_bytes, policy
 from uuid import UUID
 
 import pytest
-import redis
-from rq import Queue, SimpleWorker
 
 from application.cart.app import CartRef
 from application.context import CommandContext
 from application.orders.app import CheckoutDetails
 from application.orders.mails import CONFIRMATION, OrderNotNumberedYetError, order_mail_reaction
-from application.reactions import Reaction
 from domain.inventory.aggregates import StockItem
 from domain.shared.events import event_metadata
 from interfaces.adapters.mail import SmtpMailer
 from interfaces.bootstrap import Orion, bootstrap
-from interfaces.reactions import ReactionRunner
 from interfaces.scheduler import PAYMENT_TIMEOUT, Scheduler
 from interfaces.settings import Settings
 from tests.integration.api.test_checkout import PRICES, SHIPPING, Shop, open_shop
 from tests.integration.api.test_shop_account import address
-from tests.integration.jobs.conftest import SmtpServer
+from tests.integration.jobs.conftest import MailPipeline, SmtpServer, deliver, mail_pipeline_for
 from workers.mail import send_mail
 from workers.orders import cancel_overdue_orders
-from workers.queue import InlineJobQueue, RQJobQueue
+from workers.queue import InlineJobQueue
 from workers.runtime import RedisClaims, Runtime, install
 
 SHOPPER = CommandContext(actor="anonymous:-")
@@ -72,30 +68,16 @@ def place(
 @pytest.fixture
 def mail_pipeline(
     orion: Orion, redis_url: str, redis_ns: str, smtp_server: SmtpServer
-) -> Iterator[tuple[ReactionRunner, SimpleWorker]]:
-    """The production path, with a queue, a reaction position and claims of this test's own."""
-    reaction = order_mail_reaction()
-    runner = ReactionRunner(
-        recorder=orion.app.recorder,
-        mapper=orion.app.mapper,
-        engine=orion.reactions.engine,
-        queue=RQJobQueue(redis_url, name=redis_ns),
-        reactions=[Reaction(f"{redis_ns}-orders", reaction.topics, reaction.react)],
-    )
-    runner.setup()
-    previous = install(
-        Runtime(
-            mailer=SmtpMailer(smtp_server.url, sender="Shop <no-reply@orion.test>"),
-            composers=orion.runtime.composers,
-            claims=RedisClaims(redis_url, prefix=f"{redis_ns}:claim:"),
-        )
-    )
-    connection = redis.Redis.from_url(redis_url)
-    worker = SimpleWorker(
-        [Queue(redis_ns, connection=connection)], connection=connection, name=f"{redis_ns}-w"
-    )
-    yield runner, worker
-    install(previous)
+) -> Iterator[MailPipeline]:
+    with mail_pipeline_for(
+        orion,
+        order_mail_reaction(),
+        redis_url,
+        redis_ns,
+        smtp_server.url,
+        "Shop <no-reply@orion.test>",
+    ) as pipeline:
+        yield pipeline
 
 
 def text_of(smtp: SmtpServer, index: int) -> tuple[str, str, str]:
@@ -107,17 +89,15 @@ def text_of(smtp: SmtpServer, index: int) -> tuple[str, str, str]:
 
 
 def test_the_confirmation_mail_leaves_once_with_number_lines_totals_and_payment(
-    orion: Orion, mail_pipeline: tuple[ReactionRunner, SimpleWorker], smtp_server: SmtpServer
+    orion: Orion, mail_pipeline: MailPipeline, smtp_server: SmtpServer
 ) -> None:
-    runner, worker = mail_pipeline
+    runner, _ = mail_pipeline
     shop = open_shop(orion)
     a, b, _ = shop.skus
     order_id = place(orion, shop, {a: 2, b: 1})
     orion.projections.run_until_caught_up(timeout=30)  # the order number
-    runner.run_until_caught_up(timeout=20)
-    worker.work(burst=True)
-    runner.run_until_caught_up(timeout=20)  # a second pass sends nothing more
-    worker.work(burst=True)
+    deliver(mail_pipeline)
+    deliver(mail_pipeline)  # a second pass sends nothing more
 
     assert len(smtp_server.inbox.envelopes) == 1
     to, subject, text = text_of(smtp_server, 0)
