@@ -7,11 +7,14 @@ enqueue cannot lose the job; the runner (``interfaces.reactions``) enqueues it o
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 SEND_MAIL = "workers.mail.send_mail"
+SEND_MAILS = "workers.mail.send_mails"
+# A gathered mail job holds at most this many mails: one job stays short enough to retry whole.
+MAILS_PER_JOB = 50
 
 
 @dataclass(frozen=True)
@@ -39,3 +42,31 @@ def mail_job(kind: str, ref: dict[str, Any], dedupe_key: str, job_id: str | None
         if isinstance(value, str) and "@" in value:
             raise ValueError(f"mail ref {name!r} looks like an address: pass an id instead")
     return Job(SEND_MAIL, (kind, dict(ref), dedupe_key), job_id)
+
+
+def gather_mails(jobs: Sequence[Job], per_job: int = MAILS_PER_JOB) -> list[Job]:
+    """The same jobs, with the mails among them gathered into ``send_mails`` jobs.
+
+    A queued job has a fixed cost (RQ spends about ten Redis round trips and a few ms of
+    worker CPU on each, whatever it does); under load a reaction step sees many orders at
+    once, and their confirmations go out as one job per ``per_job`` mails. Every job must
+    carry its id. A gathered job is named after its first mail's job id and its count, so
+    the same step queued again (after a crash) gives the same ids; a different split after
+    a restart is harmless, since every mail still claims its own dedupe key.
+    """
+    mails = [job for job in jobs if job.func == SEND_MAIL]
+    if len(mails) < 2:
+        return list(jobs)
+    gathered: list[Job] = []
+    for start in range(0, len(mails), per_job):
+        chunk = mails[start : start + per_job]
+        if len(chunk) == 1:
+            gathered.append(chunk[0])
+            continue
+        first = chunk[0].job_id
+        if first is None:
+            raise ValueError("gather_mails needs jobs with their ids")
+        gathered.append(
+            Job(SEND_MAILS, ([list(job.args) for job in chunk],), f"{first}-{len(chunk)}")
+        )
+    return [job for job in jobs if job.func != SEND_MAIL] + gathered

@@ -17,6 +17,7 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,12 +25,14 @@ from eventsourcing.persistence import ApplicationRecorder, Mapper
 from sqlalchemy import BigInteger, Column, DateTime, Engine, MetaData, String, Table, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from application.reactions import Reaction
+from application.reactions import Job, Reaction, gather_mails
 from workers.queue import InlineJobQueue, JobQueue
 
 log = logging.getLogger("orion.reactions")
 
 FAILED_RETRY_SECONDS = 5.0
+# The shortest time between two steps of the background loop (see ``_loop``).
+GATHER_SECONDS = 0.25
 
 reactions_metadata = MetaData()
 reactions_table = Table(
@@ -52,6 +55,7 @@ class ReactionRunner:
         reactions: Sequence[Reaction],
         batch_size: int = 500,
         poll_interval: float = 0.2,
+        gather_seconds: float = GATHER_SECONDS,
         inline_timeout: float = 60.0,
     ) -> None:
         names = [r.name for r in reactions]
@@ -64,6 +68,7 @@ class ReactionRunner:
         self.reactions = {r.name: r for r in reactions}
         self.batch_size = batch_size
         self.poll_interval = poll_interval
+        self.gather_seconds = gather_seconds
         self.inline_timeout = inline_timeout
         self._retry_at: dict[str, float] = {}
         self._ready = False
@@ -154,6 +159,7 @@ class ReactionRunner:
 
     def _loop(self) -> None:
         while not self._stopping.is_set():
+            started = time.monotonic()
             try:
                 read = self.run_once()
             except Exception:  # a bug in the runner itself: log it and keep following
@@ -163,6 +169,11 @@ class ReactionRunner:
                 # Poll as well as waiting for a wake-up, so a lost notification cannot stall us.
                 self._wakeup.wait(self.poll_interval)
                 self._wakeup.clear()
+            if read < self.batch_size:
+                # Steps at most every ``gather_seconds``: a mail a moment later is the same
+                # mail, and a step that finds many events queues and records them at once.
+                # After a quiet spell the next event is taken at once.
+                self._stopping.wait(max(0.0, started + self.gather_seconds - time.monotonic()))
 
     # -- one step ------------------------------------------------------------------------------
 
@@ -170,14 +181,13 @@ class ReactionRunner:
         notifications = self.recorder.select_notifications(
             position + 1, self.batch_size, stop=head, topics=reaction.topics
         )
-        saved = done = position
-        for count, notification in enumerate(notifications):
+        jobs: list[Job] = []
+        done = position
+        failed = False
+        for notification in notifications:
             try:
                 event = self.mapper.to_domain_event(notification)
-                jobs = reaction.react(notification.id, event)
-                for i, job in enumerate(jobs):
-                    job_id = job.job_id or f"{reaction.name}-{notification.id}-{i}"
-                    self.queue.enqueue(job.func, *job.args, job_id=job_id)
+                made = reaction.react(notification.id, event)
             except Exception:
                 # Stop this reaction before the event (the others carry on) and try it again
                 # later. The event's data is not logged: it may hold personal data.
@@ -187,28 +197,38 @@ class ReactionRunner:
                     notification.id,
                     notification.topic,
                 )
-                self._retry_at[reaction.name] = time.monotonic() + FAILED_RETRY_SECONDS
-                self._advance(reaction.name, saved, done)
-                return count
-            if jobs and not self._settled():
-                log.warning(
-                    "reaction %s: jobs of event %s still running; will look again",
-                    reaction.name,
-                    notification.id,
-                )
-                self._retry_at[reaction.name] = time.monotonic() + FAILED_RETRY_SECONDS
-                self._advance(reaction.name, saved, done)
-                return count
+                failed = True
+                break
+            jobs.extend(
+                replace(job, job_id=job.job_id or f"{reaction.name}-{notification.id}-{i}")
+                for i, job in enumerate(made)
+            )
             done = notification.id
-            if jobs:
-                # Jobs are rare, and a crash repeats every job since the last save: save right
-                # after queueing them, so at most one event's jobs are ever queued twice.
-                saved = self._advance(reaction.name, saved, done)
         # With a topic filter, a short batch means nothing else up to the head concerns us.
-        if len(notifications) < self.batch_size:
+        if not failed and len(notifications) < self.batch_size:
             done = head
-        self._advance(reaction.name, saved, done)
-        self._retry_at.pop(reaction.name, None)
+        # The step's jobs are queued together, then the position moves once: a crash in between
+        # queues them again with the same ids (RQ keeps one of each, mails claim their keys).
+        try:
+            for job in gather_mails(jobs):
+                self.queue.enqueue(job.func, *job.args, job_id=job.job_id)
+        except Exception:
+            log.exception("reaction %s: jobs not queued; will retry", reaction.name)
+            self._retry_at[reaction.name] = time.monotonic() + FAILED_RETRY_SECONDS
+            return 0
+        if jobs and not self._settled():
+            log.warning(
+                "reaction %s: jobs of events up to %s still running; will look again",
+                reaction.name,
+                done,
+            )
+            self._retry_at[reaction.name] = time.monotonic() + FAILED_RETRY_SECONDS
+            return 0
+        self._advance(reaction.name, position, done)
+        if failed:
+            self._retry_at[reaction.name] = time.monotonic() + FAILED_RETRY_SECONDS
+        else:
+            self._retry_at.pop(reaction.name, None)
         return max(len(notifications), 1)
 
     def _settled(self) -> bool:

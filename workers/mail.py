@@ -37,3 +37,34 @@ def send_mail(kind: str, ref: dict[str, Any], dedupe_key: str) -> str:
         raise
     log.info("mail %s (%s) sent", kind, dedupe_key)
     return "sent"
+
+
+class MailsFailed(Exception):
+    """Some mails of a gathered job failed; a retry of the job sends those (and only those)."""
+
+
+def send_mails(mails: list[list[Any]]) -> str:
+    """``send_mail`` for each ``[kind, ref, dedupe_key]`` of a gathered job.
+
+    One failure does not hold the others back: every mail is tried, then the job fails if any
+    did, and RQ retries it. The mails sent before hold their claims, so the retry skips them.
+    """
+    outcomes: dict[str, int] = {}
+    failed = 0
+    for kind, ref, dedupe_key in mails:
+        try:
+            outcome = send_mail(kind, ref, dedupe_key)
+        except Exception as error:
+            # The error's type only: an SMTP refusal's text names the address.
+            log.warning(
+                "mail %s (%s) failed (%s); the job will be retried",
+                kind,
+                dedupe_key,
+                type(error).__name__,
+            )
+            failed += 1
+            continue
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    if failed:
+        raise MailsFailed(f"{failed} of {len(mails)} mails failed")
+    return ", ".join(f"{count} {outcome}" for outcome, count in sorted(outcomes.items()))

@@ -13,6 +13,7 @@ import ssl
 import threading
 import zlib
 from collections.abc import Iterator
+from dataclasses import replace
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from pathlib import Path
@@ -31,7 +32,7 @@ from rq.job import Job as RQJob
 from rq.job import JobStatus
 
 from application.mail import MailComposer, MailMessage
-from application.reactions import mail_job
+from application.reactions import gather_mails, mail_job
 from interfaces.adapters.mail import (
     ConsoleMailer,
     FileOutboxMailer,
@@ -40,7 +41,7 @@ from interfaces.adapters.mail import (
 )
 from interfaces.settings import Settings
 from tests.integration.jobs.conftest import Inbox, SmtpServer, free_port
-from workers.mail import send_mail
+from workers.mail import send_mail, send_mails
 from workers.queue import InlineJobQueue, RQJobQueue
 from workers.runtime import Claims, MemoryClaims, RedisClaims, Runtime, install
 
@@ -50,10 +51,16 @@ ADDRESS = "alice@example.com"
 TOKEN = "tok-3f9a1c-single-use"
 
 
+# Users whose mail cannot be composed for now (a database outage, say).
+UNREADABLE: set[str] = set()
+
+
 def welcome(ref: dict[str, Any]) -> MailMessage | None:
     """The test composer: looks the address and the token up from the id."""
     if ref["user_id"] == "erased":
         return None
+    if ref["user_id"] in UNREADABLE:
+        raise ConnectionError("cannot read the user now")
     return MailMessage(
         to=ADDRESS,
         subject=f"Welcome {ref['user_id']}",
@@ -219,6 +226,40 @@ def test_a_refused_mail_releases_its_claim_for_the_retry(
     assert send_mail("test.welcome", {"user_id": "u4"}, dedupe) == "sent"
     assert len(smtp_server.inbox.envelopes) == 1
     assert claims.redis.exists(f"{redis_ns}:claim:mail:{dedupe}") == 1
+
+
+def test_a_gathered_job_sends_each_mail_once_and_its_retry_only_the_failed(
+    redis_url: str, redis_ns: str, smtp_server: SmtpServer, use_runtime: Any
+) -> None:
+    use_runtime(
+        SmtpMailer(smtp_server.url, sender=SENDER),
+        RedisClaims(redis_url, prefix=f"{redis_ns}:claim:"),
+    )
+    jobs = [
+        replace(
+            mail_job("test.welcome", {"user_id": f"g{i}"}, f"welcome:g{i}:{redis_ns}"),
+            job_id=f"{redis_ns}-g{i}",
+        )
+        for i in range(3)
+    ]
+    [gathered] = gather_mails(jobs)
+    queue = RQJobQueue(redis_url, name=redis_ns)
+    queue.enqueue(gathered.func, *gathered.args, job_id=gathered.job_id)
+    UNREADABLE.add("g1")
+    try:
+        run_worker(redis_url, redis_ns)
+    finally:
+        UNREADABLE.clear()
+
+    subjects = [parse(e)["Subject"] for e in smtp_server.inbox.envelopes]
+    assert subjects == ["Welcome g0", "Welcome g2"]  # the failure held nothing else back
+    job = RQJob.fetch(f"{redis_ns}-g0-3", connection=queue.connection)
+    assert job.get_status() == JobStatus.SCHEDULED  # RQ retries the job
+
+    # The retry: the two sent hold their claims; only the failed one goes out.
+    assert send_mails(*gathered.args) == "2 duplicate, 1 sent"
+    subjects = [parse(e)["Subject"] for e in smtp_server.inbox.envelopes]
+    assert subjects == ["Welcome g0", "Welcome g2", "Welcome g1"]
 
 
 def test_refused_send_raises_and_releases(refusing_smtp_url: str, use_runtime: Any) -> None:

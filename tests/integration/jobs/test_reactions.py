@@ -16,7 +16,7 @@ from sqlalchemy import Engine, update
 
 from application.context import SYSTEM
 from application.mail import MailComposer, MailMessage
-from application.reactions import Job, Reaction, mail_job
+from application.reactions import SEND_MAIL, SEND_MAILS, Job, Reaction, mail_job
 from domain.stores.aggregates import Store
 from interfaces.bootstrap import Orion
 from interfaces.reactions import ReactionRunner, reactions_table
@@ -175,6 +175,56 @@ def test_the_background_thread_follows_the_log(orion: Orion, engine: Engine) -> 
     finally:
         reactions.stop()
     assert [args for _, args, _ in queue.jobs] == [(str(store),)]
+
+
+def test_the_mails_of_a_step_are_queued_as_one_job(orion: Orion, engine: Engine) -> None:
+    queue = RecordingQueue()
+    reactions = runner(orion, engine, queue, store_mails(orion))
+    stores = [register(orion) for _ in range(3)]
+    first = head(orion) - 2
+    reactions.run_until_caught_up(timeout=10)
+    assert queue.jobs == [
+        (
+            SEND_MAILS,
+            ([["test.store-welcome", {"store_id": str(s)}, f"store-welcome:{s}"] for s in stores],),
+            f"store-mails-{first}-0-3",
+        )
+    ]
+    assert reactions.positions() == {"store-mails": head(orion)}
+
+
+def test_the_background_loop_gathers_what_arrives_between_steps(
+    orion: Orion, engine: Engine
+) -> None:
+    queue = RecordingQueue()
+    reactions = ReactionRunner(
+        recorder=orion.app.recorder,
+        mapper=orion.app.mapper,
+        engine=engine,
+        queue=queue,
+        reactions=[store_mails(orion)],
+        gather_seconds=2.0,
+    )
+    reactions.setup()
+    reactions.start()
+    try:
+        register(orion)  # after a quiet spell: taken at once
+        reactions.wake()
+        wait_for(lambda: len(queue.jobs) == 1)
+        register(orion), register(orion)  # within the 2 s after that step: gathered
+        reactions.wake()
+        wait_for(lambda: len(queue.jobs) == 2)
+    finally:
+        reactions.stop()
+    assert [func for func, _, _ in queue.jobs] == [SEND_MAIL, SEND_MAILS]
+    assert len(queue.jobs[1][1][0]) == 2
+
+
+def wait_for(condition: Any, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
 
 
 # -- end to end: an event, a job, a mail -------------------------------------------------------
