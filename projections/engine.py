@@ -52,6 +52,8 @@ RETIRED_GRACE_SECONDS = 10.0
 # "<projection>,<projection>…:<position>" for quiet projections moved together).
 POSITIONS_CHANNEL = "orion_projections"
 FAILED_RETRY_SECONDS = 30.0
+# The shortest time between two steps of the shared projector thread (see ``_loop``).
+GATHER_SECONDS = 0.02
 
 state_metadata = MetaData()
 state_table = Table(
@@ -231,6 +233,7 @@ class ProjectionEngine:
         rebuild_batch_size: int = 5000,
         poll_interval: float = 0.2,
         own_thread: Iterable[str] = (),
+        gather_seconds: float = GATHER_SECONDS,
     ) -> None:
         self.recorder = recorder
         self.mapper = mapper
@@ -245,6 +248,7 @@ class ProjectionEngine:
         self._indexed: set[tuple[str, int]] = set()
         self.poll_interval = poll_interval
         self.own = frozenset(own_thread)
+        self.gather_seconds = gather_seconds
         self._wakeups: list[threading.Event] = []
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -353,9 +357,10 @@ class ProjectionEngine:
                 continue
             wakeup = threading.Event()
             self._wakeups.append(wakeup)
+            gather = 0.0 if group[0] in own else self.gather_seconds
             thread = threading.Thread(
                 target=self._loop,
-                args=(group, wakeup),
+                args=(group, wakeup, gather),
                 name="orion-projections" + (f"-{group[0]}" if group[0] in own else ""),
                 daemon=True,
             )
@@ -383,8 +388,9 @@ class ProjectionEngine:
             pass
         self.stop()
 
-    def _loop(self, names: list[str], wakeup: threading.Event) -> None:
+    def _loop(self, names: list[str], wakeup: threading.Event, gather: float = 0.0) -> None:
         while not self._stopping.is_set():
+            started = time.monotonic()
             try:
                 applied = self.run_once(names)
             except Exception:  # a bug in the engine itself: log it and keep following
@@ -394,6 +400,12 @@ class ProjectionEngine:
                 # Poll as well as waiting for a wake-up, so a lost notification cannot stall us.
                 wakeup.wait(self.poll_interval)
                 wakeup.clear()
+            elif gather and applied < self.batch_size:
+                # Under a stream of commands, a step per command costs each projection a
+                # transaction per command; stepping at most every ``gather`` seconds lets a
+                # step take what arrived meanwhile. After a quiet spell, a new event is
+                # taken at once.
+                self._stopping.wait(max(0.0, started + gather - time.monotonic()))
 
     # -- status and control --------------------------------------------------------------------
 
