@@ -26,6 +26,7 @@ from sqlalchemy import BigInteger, Column, DateTime, Engine, MetaData, String, T
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from application.reactions import Job, Reaction, gather_mails
+from projections.db import for_reads
 from workers.queue import InlineJobQueue, JobQueue
 
 log = logging.getLogger("orion.reactions")
@@ -64,6 +65,7 @@ class ReactionRunner:
         self.recorder = recorder
         self.mapper = mapper
         self.engine = engine
+        self._reads = for_reads(engine)
         self.queue = queue
         self.reactions = {r.name: r for r in reactions}
         self.batch_size = batch_size
@@ -99,7 +101,7 @@ class ReactionRunner:
         self._ready = True
 
     def positions(self) -> dict[str, int]:
-        with self.engine.connect() as conn:
+        with self._reads.connect() as conn:
             rows = conn.execute(select(reactions_table.c.name, reactions_table.c.position))
             return {r.name: int(r.position) for r in rows if r.name in self.reactions}
 

@@ -55,8 +55,17 @@ def make_engine(
     # Queries check a pooled connection before use (a restarted server then costs no
     # request an error). Runners do not: each of their round trips counts (a batch is about
     # ten), and a batch on a dead connection fails with nothing committed and is retried.
+    # Queries run in autocommit: under READ COMMITTED each statement takes its own snapshot
+    # anyway, so a transaction around reads buys nothing but a BEGIN and a ROLLBACK, two of
+    # a point read's four round trips. (Writes through such an engine must be one statement
+    # each, as the personal-data vault's are.)
     engine = create_engine(
-        url, pool_size=pool_size, max_overflow=20, pool_pre_ping=not writer, json_serializer=dumps
+        url,
+        pool_size=pool_size,
+        max_overflow=20,
+        pool_pre_ping=not writer,
+        json_serializer=dumps,
+        **({} if writer else {"isolation_level": "AUTOCOMMIT"}),
     )
     if writer and not durable:
 
@@ -67,3 +76,15 @@ def make_engine(
             dbapi_conn.commit()
 
     return engine
+
+
+def for_reads(engine: Engine) -> Engine:
+    """``engine`` for read-only statements: in autocommit on PostgreSQL.
+
+    A read in a transaction costs a BEGIN and a ROLLBACK, and psycopg forgets the connection's
+    prepared statements at every ROLLBACK (one more round trip, ``DEALLOCATE ALL``, and the
+    statements are prepared again). Under READ COMMITTED every statement takes its own snapshot
+    anyway. (SQLite's connections issue their own BEGIN: left as they are.)"""
+    if engine.dialect.name != "postgresql":
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT")

@@ -42,6 +42,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.schema import CreateTable
 
 from domain.shared.events import event_metadata
+from projections.db import for_reads
 from projections.writer import Writer
 
 log = logging.getLogger("orion.projections")
@@ -184,6 +185,7 @@ class TableRegistry:
 
     def __init__(self, engine: Engine, projections: Sequence[Projection], ttl: float = 1.0):
         self.engine = engine
+        self._reads = for_reads(engine)
         self.projections = {p.name: p for p in projections}
         self.ttl = ttl
         self._tables: dict[tuple[str, int], dict[str, Table]] = {}
@@ -204,7 +206,7 @@ class TableRegistry:
         now = time.monotonic()
         cached = self._live.get(name)
         if cached is None or now - cached[1] > self.ttl:
-            with self.engine.connect() as conn:
+            with self._reads.connect() as conn:
                 generation = conn.execute(
                     select(state_table.c.generation).where(state_table.c.name == name)
                 ).scalar()
@@ -238,6 +240,7 @@ class ProjectionEngine:
         self.recorder = recorder
         self.mapper = mapper
         self.engine = engine
+        self._reads = for_reads(engine)
         self.projections = {p.name: p for p in projections}
         self.registry = registry or TableRegistry(engine, projections)
         self.batch_size = batch_size
@@ -287,7 +290,7 @@ class ProjectionEngine:
         try:
             # One look at the head and at every tracking row: idle projections cost nothing more.
             head = self.recorder.max_notification_id() or 0
-            with self.engine.connect() as conn:
+            with self._reads.connect() as conn:
                 rows = {
                     r.name: r
                     for r in conn.execute(
@@ -663,7 +666,7 @@ class ProjectionEngine:
             raise
 
     def _position_moved(self, name: str, column: str, expected: int) -> bool:
-        with self.engine.connect() as conn:
+        with self._reads.connect() as conn:
             now = conn.execute(
                 select(state_table.c[column]).where(state_table.c.name == name)
             ).scalar()
@@ -882,7 +885,7 @@ def request_rebuild(engine: Engine, name: str) -> int:
 def projection_status(
     engine: Engine, recorder: ApplicationRecorder, mapper: Mapper[Any], name: str
 ) -> ProjectionStatus:
-    with engine.connect() as conn:
+    with for_reads(engine).connect() as conn:
         row = conn.execute(select(state_table).where(state_table.c.name == name)).first()
     head = recorder.max_notification_id() or 0
     if row is None:

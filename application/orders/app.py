@@ -206,7 +206,7 @@ class OrderService:
         )
 
         def decide(at: datetime) -> Decision:
-            cart = self.carts.find(store_id, ref)
+            cart = self.carts.find_own(store_id, ref)
             if cart is None or not cart.lines:
                 raise ConflictError("the cart is empty")
             lines = priced_lines(list(cart.lines.values()))
@@ -329,7 +329,7 @@ class OrderService:
         made: dict[str, datetime] = {}
 
         def decide(at: datetime) -> Decision:
-            cart = self.carts.find(store_id, ref)
+            cart = self.carts.find_own(store_id, ref)
             if cart is None or not cart.lines:
                 raise ConflictError("the cart is empty")
             held = hold_id(cart.id)

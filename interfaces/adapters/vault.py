@@ -56,6 +56,7 @@ class SqlPersonalData:
     are blanked by the erasure event itself, not by the missing key)."""
 
     def __init__(self, engine: Engine, kek: bytes) -> None:
+        # A query engine (autocommit on PostgreSQL, see make_engine): each write is one statement.
         self.engine = engine
         self._kek = AESGCM(kek)
         self._cache: OrderedDict[UUID, tuple[float, AESGCM | None]] = OrderedDict()

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 from uuid import UUID
 
+import anyio
 from fastapi import Depends, Header, Query, Request, Response
 
 from application.context import CommandContext
@@ -74,15 +75,15 @@ def check_csrf(request: Request) -> None:
         )
 
 
-# Resolving a token reads the event store (the account, its team): a plain ``def`` runs on the
-# thread pool rather than blocking the event loop.
-def get_principal(request: Request, orion: OrionDep) -> Principal:
+async def get_principal(request: Request, orion: OrionDep) -> Principal:
     token, by_cookie = presented_token(request)
-    if token is None:
+    if token is None:  # a shopper, most of the time: no trip to the thread pool
         return ANONYMOUS
     if by_cookie:
         check_csrf(request)
-    principal = authenticate(orion, token)
+    # Resolving a token reads the event store (the account, its team): on the thread pool,
+    # not on the event loop.
+    principal = await anyio.to_thread.run_sync(authenticate, orion, token)
     request.state.principal = principal
     return principal
 

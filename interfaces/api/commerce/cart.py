@@ -21,7 +21,7 @@ from domain.cart.aggregates import Cart, CartLineNotFoundError
 from domain.shared.errors import AuthenticationError, NotFoundError
 from domain.stores.aggregates import Store
 from domain.stores.errors import StoreNotFoundError
-from interfaces.api.auth import StoreAccess
+from interfaces.api.auth import Principal, StoreAccess
 from interfaces.api.commerce.cart_schemas import (
     AbandonedCarts,
     CartAnswer,
@@ -63,19 +63,17 @@ class Shopper:
         return ctx
 
 
-# Reads the event store (the token's cart): a plain ``def``, run on the thread pool.
-def shopper(
-    store_id: ShopDep,
-    principal: PrincipalDep,
-    orion: OrionDep,
-    cart_token: Annotated[
-        str | None,
-        Header(
-            alias=CART_TOKEN_HEADER,
-            description="A guest's cart token (from the first add, or from GET /cart).",
-        ),
-    ] = None,
+def who_shops(
+    orion: Orion,
+    store_id: UUID,
+    principal: Principal,
+    cart_token: str | None,
+    *,
+    read_cart: bool = True,
 ) -> Shopper:
+    """Whose cart a request is about. With ``read_cart`` (the default), a guest token naming
+    another shop's cart, or a customer's, is a 404 here; without it, the use case that reads
+    the cart anyway must refuse it (checkout does)."""
     if principal.kind == "customer" and principal.store_id == store_id:
         customer_id = principal.account_id
         if customer_id is not None:
@@ -87,10 +85,27 @@ def shopper(
     if len(cart_token) > MAX_CART_TOKEN:
         raise AuthenticationError("the cart token is not valid")
     ref = orion.carts.ref_from_token(cart_token)
-    cart = orion.platform.find(Cart, ref.cart_id) if ref.cart_id else None
-    if cart is not None and (cart.store_id != store_id or cart.customer_id is not None):
-        raise NotFoundError("no such cart", cart="token")
+    if read_cart:
+        cart = orion.platform.find(Cart, ref.cart_id) if ref.cart_id else None
+        if cart is not None and (cart.store_id != store_id or cart.customer_id is not None):
+            raise NotFoundError("no such cart", cart="token")
     return Shopper(store_id, ref, f"guest:{ref.cart_id}", True)
+
+
+CartToken = Annotated[
+    str | None,
+    Header(
+        alias=CART_TOKEN_HEADER,
+        description="A guest's cart token (from the first add, or from GET /cart).",
+    ),
+]
+
+
+# Reads the event store (the token's cart): a plain ``def``, run on the thread pool.
+def shopper(
+    store_id: ShopDep, principal: PrincipalDep, orion: OrionDep, cart_token: CartToken = None
+) -> Shopper:
+    return who_shops(orion, store_id, principal, cart_token)
 
 
 ShopperDep = Annotated[Shopper, Depends(shopper)]

@@ -21,7 +21,9 @@ from fastapi import APIRouter, Depends, Response
 
 from application.orders.app import CheckoutDetails, Placed, hold_id
 from domain.shared.errors import AuthenticationError, ValidationError
-from interfaces.api.commerce.cart import CART_TOKEN_HEADER, Shopper
+from domain.stores.aggregates import Store
+from domain.stores.errors import StoreNotFoundError
+from interfaces.api.commerce.cart import CART_TOKEN_HEADER, CartToken, Shopper, who_shops
 from interfaces.api.commerce.cart import ShopperDep as CartShopperDep
 from interfaces.api.commerce.checkout_schemas import (
     CheckoutAnswer,
@@ -30,7 +32,8 @@ from interfaces.api.commerce.checkout_schemas import (
     Hold,
     Totals,
 )
-from interfaces.api.deps import CommandCtx, OrionDep
+from interfaces.api.deps import CommandCtx, OrionDep, PrincipalDep
+from interfaces.api.identity.account import MAX_CODE, find_shop
 from interfaces.bootstrap import Orion
 from projections.orders.numbers import NAME as NUMBERS
 from workers.orders import order_number as numbered
@@ -42,6 +45,13 @@ async def buyer(who: CartShopperDep) -> Shopper:
     """Whose cart is bought: the signed-in customer's of this very shop, or a guest's named by
     its token (the cart API's rules: another shop's cart is 404, a staff token 401). A guest
     with no cart token has nothing to buy."""
+    return _buyer(who)
+
+
+ShopperDep = Annotated[Shopper, Depends(buyer)]
+
+
+def _buyer(who: Shopper) -> Shopper:
     if who.is_guest and who.ref.cart_id is None:
         raise AuthenticationError(
             f"sign in to your account at this shop, or send your guest cart's {CART_TOKEN_HEADER}"
@@ -49,10 +59,24 @@ async def buyer(who: CartShopperDep) -> Shopper:
     return who
 
 
-ShopperDep = Annotated[Shopper, Depends(buyer)]
+async def checkout_buyer(
+    store_code: str, principal: PrincipalDep, orion: OrionDep, cart_token: CartToken = None
+) -> Shopper:
+    """``buyer`` without reading anything (the store's id follows from its code, a cart token
+    is checked by its signature): the shop and the cart are read once, by ``_place``."""
+    if len(store_code) > MAX_CODE or "\x00" in store_code:
+        raise StoreNotFoundError(f"no shop {store_code!r}", store_code=store_code)
+    store_id = Store.id_for_code(store_code)
+    return _buyer(who_shops(orion, store_id, principal, cart_token, read_cart=False))
 
 
-def _place(orion: Orion, ctx: CommandCtx, who: Shopper, body: CheckoutBody) -> Placed:
+def _place(
+    orion: Orion, ctx: CommandCtx, store_code: str, who: Shopper, body: CheckoutBody
+) -> Placed:
+    """The whole checkout on one trip to the thread pool: the shop (as read in the last
+    second; a closed one is a 404), then the order (the use case reads the cart, and refuses
+    another shop's)."""
+    find_shop(orion, store_code, recent=True)
     details = CheckoutDetails(
         shipping_rate_id=body.shipping_rate_id,
         payment_method=body.payment_method,
@@ -84,8 +108,9 @@ async def order_number(orion: Orion, store_id: UUID, order_id: UUID, position: i
 # number the order must not hold a worker thread asleep.
 @router.post("", status_code=201, response_model=CheckoutAnswer)
 async def checkout(
+    store_code: str,
     body: CheckoutBody,
-    who: ShopperDep,
+    who: Annotated[Shopper, Depends(checkout_buyer)],
     ctx: CommandCtx,
     orion: OrionDep,
     response: Response,
@@ -95,7 +120,7 @@ async def checkout(
             "Idempotency-Key", "is required on checkout, so that a retry never orders twice"
         )
     started = time.perf_counter()
-    placed = await anyio.to_thread.run_sync(_place, orion, ctx, who, body)
+    placed = await anyio.to_thread.run_sync(_place, orion, ctx, store_code, who, body)
     order = placed.order
     placed_at = time.perf_counter()
     result = placed.result

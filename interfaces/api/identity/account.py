@@ -63,6 +63,7 @@ from interfaces.api.throttle import (
     guard_reset_request,
     login_succeeded,
 )
+from interfaces.bootstrap import Orion
 
 PREFIX = "/api/v1/shop/{store_code}/account"
 router = APIRouter(prefix=PREFIX, tags=["shop: account"])
@@ -76,9 +77,15 @@ RESET_REQUESTED = (
 def shop_store(store_code: str, orion: OrionDep) -> UUID:
     """The shop's store id, read from the write side (a shop just opened is there at once).
     A suspended store's shop is closed and answers as if it did not exist."""
+    return find_shop(orion, store_code)
+
+
+def find_shop(orion: Orion, store_code: str, *, recent: bool = False) -> UUID:
+    """``shop_store``; with ``recent``, as read in the last second (``Platform.find_recent``):
+    checkout takes it so, as it takes the store's settings and rates."""
     store = None
     if len(store_code) <= MAX_CODE and "\x00" not in store_code:
-        store = orion.platform.find(Store, Store.id_for_code(store_code))
+        store = orion.platform.find(Store, Store.id_for_code(store_code), recent=recent)
     if store is None or not store.is_active:
         raise StoreNotFoundError(f"no shop {store_code!r}", store_code=store_code)
     return store.id
