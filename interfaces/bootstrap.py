@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import secrets
@@ -94,6 +95,16 @@ def event_store_env(database_url: str) -> dict[str, str]:
         "POSTGRES_LOCK_TIMEOUT": "5",
         "POSTGRES_CONNECT_TIMEOUT": "5",
     }
+
+
+def freeze_start_up_objects() -> None:
+    """Take what start-up made (modules, routes, schemas, mappers: some 165,000 objects in the
+    API) out of the cyclic collector's sight: they live as long as the process, and each full
+    collection walked them all again, a pause of up to 95 ms under load (measured in the
+    checkout benchmark) in which no request moved. Called by each long-running process once
+    it is set up."""
+    gc.collect()
+    gc.freeze()
 
 
 SCHEMA_LOCK_KEY = 0x0_71_0_4E  # an arbitrary, fixed advisory-lock key for schema set-up

@@ -19,7 +19,7 @@ import typer
 
 from application.audit import AuditService
 from domain.shared.events import event_data, event_metadata
-from interfaces.bootstrap import Orion, bootstrap, pg_conninfo
+from interfaces.bootstrap import Orion, bootstrap, freeze_start_up_objects, pg_conninfo
 from interfaces.listen import listen_in_background
 from interfaces.settings import Settings
 
@@ -78,7 +78,9 @@ def serve(
             f"  demo shopper   {DEMO_CUSTOMER} / {DEMO_PASSWORD}  "
             f"(POST {base}/api/v1/shop/acme/account/login)\n"
         )
-    uvicorn.run(create_app(orion), host=host, port=port, log_level="info")
+    app = create_app(orion)
+    freeze_start_up_objects()
+    uvicorn.run(app, host=host, port=port, log_level="info")
 
 
 @projections_cli.command("status")
@@ -134,6 +136,7 @@ def projections_run(
     # Periodic jobs (the payment timeout) are queued from here too; their ids dedupe them.
     orion.scheduler.start()
     typer.echo("following the event log; Ctrl-C to stop")
+    freeze_start_up_objects()
     try:
         orion.projections.run_forever()
     except KeyboardInterrupt:
@@ -260,6 +263,7 @@ def worker(
     # application (and its connection pools, which are not fork-safe) serves every job.
     rq_worker = SimpleWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection)
     typer.echo(f"worker on {redact_url(settings.redis_url)}, queue {QUEUE_NAME!r}")
+    freeze_start_up_objects()
     try:
         # The scheduler moves retries (10 s, 1 min, 5 min later) back onto the queue.
         rq_worker.work(burst=burst, with_scheduler=True, logging_level=settings.log_level)

@@ -13,7 +13,7 @@ import sys
 import uvicorn
 
 from interfaces.api.app import create_app
-from interfaces.bootstrap import bootstrap
+from interfaces.bootstrap import bootstrap, freeze_start_up_objects
 from interfaces.settings import Settings
 
 
@@ -31,6 +31,7 @@ def main() -> None:
     logging.basicConfig(level=settings.log_level)
     orion = bootstrap(settings)
     app = create_app(orion, run_projections=args.run_projections)
+    freeze_start_up_objects()  # as `orion serve` does
     try:
         uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
     finally:

@@ -64,3 +64,18 @@ def test_redact_url_hides_passwords() -> None:
         == "postgresql://orion:***@db:5432/orion"
     )
     assert redact_url("sqlite:///./var/orion.db") == "sqlite:///./var/orion.db"
+
+
+def test_start_up_objects_leave_the_collectors_sight() -> None:
+    """`orion serve`, `projections run` and `worker` call this once set up: the objects made so
+    far are no longer walked by every full collection (a pause under load, measured)."""
+    import gc
+
+    from interfaces.bootstrap import freeze_start_up_objects
+
+    gc.unfreeze()
+    try:
+        freeze_start_up_objects()
+        assert gc.get_freeze_count() > 10_000  # the modules, routes and schemas loaded so far
+    finally:
+        gc.unfreeze()
