@@ -1,0 +1,38 @@
+"""The shared projector thread steps at most every ``gather_seconds`` under a stream of
+commands: what arrives meanwhile is applied in one batch (one transaction per projection),
+while the first event after a quiet spell is applied at once."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from interfaces.bootstrap import Orion
+from tests.integration.projections.helpers import fill
+
+
+def wait_for(condition: Any, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_events_arriving_between_steps_are_applied_together(orion: Orion) -> None:
+    engine = orion.projections
+    engine.run_until_caught_up(timeout=30)
+    committed: list[int] = []
+    engine.on_position = lambda name, position: name == "stores" and committed.append(position)
+    engine.gather_seconds = 2.0
+    engine.start()
+    try:
+        fill(orion, 0)  # a store: after a quiet spell, taken at once
+        first = orion.platform.head()
+        wait_for(lambda: first in committed)
+        fill(orion, 0), fill(orion, 0)  # two more, well within the 2 s after that step
+        last = orion.platform.head()
+        wait_for(lambda: last in committed)
+    finally:
+        engine.stop()
+    # Nothing in between: the two stores came in one batch, not one batch each.
+    assert committed == [first, last]
