@@ -151,11 +151,22 @@ class Platform:
             try:
                 found = self.app.repository.get(aggregate_id)
             except AggregateNotFoundError:
-                found = None
+                # Not remembered: any id can be asked for (an unknown shop's code, say), and
+                # remembering each would soon fill the dict and empty it for everyone.
+                return None
             if len(self._recent) >= RECENT_MAX:
                 self._recent.clear()
             self._recent[aggregate_id] = (now, found)
         return found if isinstance(found, cls) else None
+
+    def recent_if_known(self, cls: type[A], aggregate_id: UUID) -> tuple[bool, A | None]:
+        """``(True, aggregate)`` when ``find_recent`` would answer from memory, without a read
+        (for the event loop, which must not wait for the database); else ``(False, None)``."""
+        known = self._recent.get(aggregate_id)
+        if known is None or time.monotonic() - known[0] >= RECENT_SECONDS:
+            return False, None
+        found = known[1]
+        return True, found if isinstance(found, cls) else None
 
     def get(
         self,

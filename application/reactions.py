@@ -13,8 +13,10 @@ from typing import Any
 
 SEND_MAIL = "workers.mail.send_mail"
 SEND_MAILS = "workers.mail.send_mails"
-# A gathered mail job holds at most this many mails: one job stays short enough to retry whole.
-MAILS_PER_JOB = 50
+# A gathered mail job holds at most this many mails, and may run this long per mail (an SMTP
+# relay's connect, TLS, login and send, each with its own 15 s socket timeout, at worst).
+MAILS_PER_JOB = 20
+SECONDS_PER_MAIL = 60
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,8 @@ class Job:
     args: tuple[Any, ...] = ()
     # None: the runner derives one from the reaction, the position and the job's index.
     job_id: str | None = None
+    # Seconds the job may run; None: the queue's default (RQ's is 180).
+    timeout: int | None = None
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,11 @@ def gather_mails(jobs: Sequence[Job], per_job: int = MAILS_PER_JOB) -> list[Job]
     once, and their confirmations go out as one job per ``per_job`` mails. Every job must
     carry its id. A gathered job is named after its first mail's job id and its count, so
     the same step queued again (after a crash) gives the same ids; a different split after
-    a restart is harmless, since every mail still claims its own dedupe key.
+    a restart is harmless, since every mail still claims its own dedupe key. Its time limit
+    grows with its mails (``SECONDS_PER_MAIL`` each).
+
+    Workers must know ``send_mails`` before the reactions that queue it run: deploy them
+    first.
     """
     mails = [job for job in jobs if job.func == SEND_MAIL]
     if len(mails) < 2:
@@ -67,6 +75,11 @@ def gather_mails(jobs: Sequence[Job], per_job: int = MAILS_PER_JOB) -> list[Job]
         if first is None:
             raise ValueError("gather_mails needs jobs with their ids")
         gathered.append(
-            Job(SEND_MAILS, ([list(job.args) for job in chunk],), f"{first}-{len(chunk)}")
+            Job(
+                SEND_MAILS,
+                ([list(job.args) for job in chunk],),
+                f"{first}-{len(chunk)}",
+                timeout=SECONDS_PER_MAIL * len(chunk),
+            )
         )
     return [job for job in jobs if job.func != SEND_MAIL] + gathered

@@ -102,7 +102,7 @@ def freeze_start_up_objects() -> None:
     API) out of the cyclic collector's sight: they live as long as the process, and each full
     collection walked them all again, a pause of up to 95 ms under load (measured in the
     checkout benchmark) in which no request moved. Called by each long-running process once
-    it is set up."""
+    it is set up, and once only: what is frozen is never collected, should it become garbage."""
     gc.collect()
     gc.freeze()
 

@@ -171,7 +171,7 @@ class ReactionRunner:
                 # Poll as well as waiting for a wake-up, so a lost notification cannot stall us.
                 self._wakeup.wait(self.poll_interval)
                 self._wakeup.clear()
-            if read < self.batch_size:
+            elif read < self.batch_size:
                 # Steps at most every ``gather_seconds``: a mail a moment later is the same
                 # mail, and a step that finds many events queues and records them at once.
                 # After a quiet spell the next event is taken at once.
@@ -213,7 +213,7 @@ class ReactionRunner:
         # queues them again with the same ids (RQ keeps one of each, mails claim their keys).
         try:
             for job in gather_mails(jobs):
-                self.queue.enqueue(job.func, *job.args, job_id=job.job_id)
+                self.queue.enqueue(job.func, *job.args, job_id=job.job_id, timeout=job.timeout)
         except Exception:
             log.exception("reaction %s: jobs not queued; will retry", reaction.name)
             self._retry_at[reaction.name] = time.monotonic() + FAILED_RETRY_SECONDS

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from rq.timeouts import BaseTimeoutException
+
 from workers.runtime import get_runtime
 
 log = logging.getLogger("orion.workers.mail")
@@ -54,6 +56,8 @@ def send_mails(mails: list[list[Any]]) -> str:
     for kind, ref, dedupe_key in mails:
         try:
             outcome = send_mail(kind, ref, dedupe_key)
+        except BaseTimeoutException:
+            raise  # the job's time is up: the mails not sent yet wait for the retry
         except Exception as error:
             # The error's type only: an SMTP refusal's text names the address.
             log.warning(

@@ -28,8 +28,11 @@ _INVALID_JOB_ID = re.compile(r"[^A-Za-z0-9_-]")
 
 
 class JobQueue(Protocol):
-    def enqueue(self, func: str, *args: Any, job_id: str | None = None) -> None:
-        """Queue ``func(*args)``. A ``job_id`` queued or recently run is not queued again."""
+    def enqueue(
+        self, func: str, *args: Any, job_id: str | None = None, timeout: int | None = None
+    ) -> None:
+        """Queue ``func(*args)``. A ``job_id`` queued or recently run is not queued again.
+        ``timeout``: seconds the job may run (RQ's default, 180, when not given)."""
         ...
 
 
@@ -42,7 +45,9 @@ class RQJobQueue:
         )
         self.queue = Queue(name, connection=self.connection)
 
-    def enqueue(self, func: str, *args: Any, job_id: str | None = None) -> None:
+    def enqueue(
+        self, func: str, *args: Any, job_id: str | None = None, timeout: int | None = None
+    ) -> None:
         if job_id is not None:
             # RQ accepts letters, digits, "_" and "-" only ("identity.mails:42:0" is refused).
             job_id = _INVALID_JOB_ID.sub("_", job_id)
@@ -55,6 +60,7 @@ class RQJobQueue:
                 # again: a reactor that repeats itself after a crash does not double the work.
                 unique=job_id is not None,
                 retry=Retry(max=3, interval=list(RETRY_INTERVALS)),
+                timeout=timeout,
             )
         except DuplicateJobError:
             log.debug("job %s is already queued", job_id)
@@ -94,7 +100,10 @@ class InlineJobQueue:
         self._thread: threading.Thread | None = None
         self._stopping = False
 
-    def enqueue(self, func: str, *args: Any, job_id: str | None = None) -> None:
+    def enqueue(
+        self, func: str, *args: Any, job_id: str | None = None, timeout: int | None = None
+    ) -> None:
+        # (No time limit here: a job runs on this process's one job thread.)
         with self._cond:
             if job_id is not None:
                 if job_id in self._queued_ids or self._done.get(job_id, 0.0) > time.monotonic():

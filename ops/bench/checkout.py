@@ -329,11 +329,12 @@ def caught_up(url: str, redis_url: str, timeout: float = 120) -> None:
     """Wait until every projection and reaction has followed the whole log, and the worker has
     sent every mail they queued: what the rounds left behind is not the next phase's load."""
     from rq import Queue
-    from rq.registry import StartedJobRegistry
+    from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 
     connection = redis.Redis.from_url(redis_url)
     queue = Queue(QUEUE_NAME, connection=connection)
     started = StartedJobRegistry(queue=queue)
+    retrying = ScheduledJobRegistry(queue=queue)  # failed jobs waiting for their retry
     deadline = time.monotonic() + timeout
     with psycopg.connect(url, autocommit=True) as conn:
         while time.monotonic() < deadline:
@@ -343,7 +344,7 @@ def caught_up(url: str, redis_url: str, timeout: float = 120) -> None:
                 " (SELECT min(position) FROM orion_reactions)"
             ).fetchone()
             followed = row is not None and (row[0] or 0) <= min(row[1] or 0, row[2] or 0)
-            if followed and queue.count == 0 and started.count == 0:
+            if followed and queue.count == 0 and started.count == 0 and retrying.count == 0:
                 return
             time.sleep(0.2)
     raise RuntimeError(f"the projector and the worker did not catch up in {timeout}s")

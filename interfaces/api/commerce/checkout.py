@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
+from functools import partial
 from typing import Annotated
 from uuid import UUID
 
@@ -62,21 +63,25 @@ def _buyer(who: Shopper) -> Shopper:
 async def checkout_buyer(
     store_code: str, principal: PrincipalDep, orion: OrionDep, cart_token: CartToken = None
 ) -> Shopper:
-    """``buyer`` without reading anything (the store's id follows from its code, a cart token
-    is checked by its signature): the shop and the cart are read once, by ``_place``."""
-    if len(store_code) > MAX_CODE or "\x00" in store_code:
-        raise StoreNotFoundError(f"no shop {store_code!r}", store_code=store_code)
-    store_id = Store.id_for_code(store_code)
+    """``buyer``, without reading the cart (its token is checked by its signature; the use case
+    reads the cart, and refuses another shop's) nor, most of the time, the shop (as read in the
+    last second): checkout's one trip to the thread pool is for the order itself."""
+    store_id = await _open_shop(orion, store_code)
     return _buyer(who_shops(orion, store_id, principal, cart_token, read_cart=False))
 
 
-def _place(
-    orion: Orion, ctx: CommandCtx, store_code: str, who: Shopper, body: CheckoutBody
-) -> Placed:
-    """The whole checkout on one trip to the thread pool: the shop (as read in the last
-    second; a closed one is a 404), then the order (the use case reads the cart, and refuses
-    another shop's)."""
-    find_shop(orion, store_code, recent=True)
+async def _open_shop(orion: Orion, store_code: str) -> UUID:
+    """``find_shop(recent=True)``: a closed or unknown shop is a 404 before anything else."""
+    if len(store_code) <= MAX_CODE and "\x00" not in store_code:
+        known, store = orion.platform.recent_if_known(Store, Store.id_for_code(store_code))
+        if known:
+            if store is None or not store.is_active:
+                raise StoreNotFoundError(f"no shop {store_code!r}", store_code=store_code)
+            return store.id
+    return await anyio.to_thread.run_sync(partial(find_shop, orion, store_code, recent=True))
+
+
+def _place(orion: Orion, ctx: CommandCtx, who: Shopper, body: CheckoutBody) -> Placed:
     details = CheckoutDetails(
         shipping_rate_id=body.shipping_rate_id,
         payment_method=body.payment_method,
@@ -108,7 +113,6 @@ async def order_number(orion: Orion, store_id: UUID, order_id: UUID, position: i
 # number the order must not hold a worker thread asleep.
 @router.post("", status_code=201, response_model=CheckoutAnswer)
 async def checkout(
-    store_code: str,
     body: CheckoutBody,
     who: Annotated[Shopper, Depends(checkout_buyer)],
     ctx: CommandCtx,
@@ -120,7 +124,7 @@ async def checkout(
             "Idempotency-Key", "is required on checkout, so that a retry never orders twice"
         )
     started = time.perf_counter()
-    placed = await anyio.to_thread.run_sync(_place, orion, ctx, store_code, who, body)
+    placed = await anyio.to_thread.run_sync(_place, orion, ctx, who, body)
     order = placed.order
     placed_at = time.perf_counter()
     result = placed.result

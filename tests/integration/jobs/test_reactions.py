@@ -36,7 +36,9 @@ class RecordingQueue:
     jobs: list[tuple[str, tuple[Any, ...], str | None]] = field(default_factory=list)
     fail: bool = False
 
-    def enqueue(self, func: str, *args: Any, job_id: str | None = None) -> None:
+    def enqueue(
+        self, func: str, *args: Any, job_id: str | None = None, timeout: int | None = None
+    ) -> None:
         if self.fail:
             raise ConnectionError("queue unreachable")
         self.jobs.append((func, args, job_id))
@@ -208,9 +210,9 @@ def test_the_background_loop_gathers_what_arrives_between_steps(
     reactions.setup()
     reactions.start()
     try:
-        register(orion)  # after a quiet spell: taken at once
+        register(orion)  # after a quiet spell: taken at once, not 2 s later
         reactions.wake()
-        wait_for(lambda: len(queue.jobs) == 1)
+        wait_for(lambda: len(queue.jobs) == 1, timeout=1.0)
         register(orion), register(orion)  # within the 2 s after that step: gathered
         reactions.wake()
         wait_for(lambda: len(queue.jobs) == 2)

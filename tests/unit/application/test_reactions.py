@@ -6,7 +6,14 @@ from dataclasses import replace
 
 import pytest
 
-from application.reactions import SEND_MAIL, SEND_MAILS, Job, gather_mails, mail_job
+from application.reactions import (
+    SECONDS_PER_MAIL,
+    SEND_MAIL,
+    SEND_MAILS,
+    Job,
+    gather_mails,
+    mail_job,
+)
 
 
 def mails(count: int) -> list[Job]:
@@ -21,6 +28,7 @@ def test_mails_of_a_step_become_one_job_holding_each_mail() -> None:
     gathered = gather_mails([*mails(3), other])
     assert gathered[0] == other
     assert [(job.func, job.job_id) for job in gathered[1:]] == [(SEND_MAILS, "r-0-0-3")]
+    assert gathered[1].timeout == 3 * SECONDS_PER_MAIL  # the job's time grows with its mails
     assert gathered[1].args == (
         [
             ["order.confirmation", {"order_id": "o0"}, "k0"],
