@@ -151,11 +151,16 @@ class Platform:
             try:
                 found = self.app.repository.get(aggregate_id)
             except AggregateNotFoundError:
-                # Not remembered: any id can be asked for (an unknown shop's code, say), and
-                # remembering each would soon fill the dict and empty it for everyone.
-                return None
+                # Remembered too: most stores have no locations or settings of their own.
+                found = None
             if len(self._recent) >= RECENT_MAX:
-                self._recent.clear()
+                # Any id can be asked for (an unknown shop's code, say): drop what is stale
+                # first, so that only that many distinct ids a second empty it for everyone.
+                self._recent = {
+                    k: v for k, v in self._recent.items() if now - v[0] < RECENT_SECONDS
+                }
+                if len(self._recent) >= RECENT_MAX:
+                    self._recent.clear()
             self._recent[aggregate_id] = (now, found)
         return found if isinstance(found, cls) else None
 

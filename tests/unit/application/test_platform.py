@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from typing import Any
+from uuid import uuid4
 
 import pytest
 
@@ -152,6 +153,28 @@ def test_a_recent_read_serves_again_until_it_is_too_old(
     monotonic.now += platform_module.RECENT_SECONDS
     world.platform.find_recent(Store, store_id)
     assert reads == [store_id, store_id]
+
+
+def test_what_does_not_exist_is_remembered_too_and_stale_entries_make_room_first(
+    world: World, monkeypatch: pytest.MonkeyPatch, monotonic: _Clock
+) -> None:
+    store_id = world.new_store()
+    missing = uuid4()  # most stores have no locations or settings aggregate of their own
+    reads = _counting_reads(world, monkeypatch)
+    assert world.platform.find_recent(Store, missing) is None
+    assert world.platform.find_recent(Store, missing) is None
+    assert reads == [missing]
+    assert world.platform.recent_if_known(Store, missing) == (True, None)
+
+    # Full: a flood of unknown ids drops what is stale, not what is fresh.
+    monkeypatch.setattr(platform_module, "RECENT_MAX", 3)
+    world.platform.find_recent(Store, store_id)
+    monotonic.now += platform_module.RECENT_SECONDS / 2
+    world.platform.find_recent(Store, uuid4())
+    monotonic.now += platform_module.RECENT_SECONDS / 2  # the first two are stale now
+    world.platform.find_recent(Store, uuid4())
+    assert world.platform.recent_if_known(Store, missing) == (False, None)
+    assert len(world.platform._recent) == 2
 
 
 def test_a_command_of_this_process_is_seen_at_once_and_another_process_s_soon(
