@@ -21,7 +21,7 @@ from domain.stores.aggregates import Store
 from interfaces.bootstrap import Orion
 from interfaces.reactions import ReactionRunner, reactions_table
 from projections.db import make_engine
-from tests.builders import random_code
+from tests.builders import random_code, wait_for
 from tests.integration.jobs.conftest import SmtpServer
 from workers.queue import InlineJobQueue, RQJobQueue
 from workers.runtime import MemoryClaims, RedisClaims, Runtime, install
@@ -65,13 +65,16 @@ def engine(orion: Orion) -> Iterator[Engine]:
     engine.dispose()
 
 
-def runner(orion: Orion, engine: Engine, queue: Any, *reactions: Reaction) -> ReactionRunner:
+def runner(
+    orion: Orion, engine: Engine, queue: Any, *reactions: Reaction, **options: Any
+) -> ReactionRunner:
     made = ReactionRunner(
         recorder=orion.app.recorder,
         mapper=orion.app.mapper,
         engine=engine,
         queue=queue,
         reactions=reactions or (WELCOME,),
+        **options,
     )
     made.setup()
     return made
@@ -199,15 +202,7 @@ def test_the_background_loop_gathers_what_arrives_between_steps(
     orion: Orion, engine: Engine
 ) -> None:
     queue = RecordingQueue()
-    reactions = ReactionRunner(
-        recorder=orion.app.recorder,
-        mapper=orion.app.mapper,
-        engine=engine,
-        queue=queue,
-        reactions=[store_mails(orion)],
-        gather_seconds=2.0,
-    )
-    reactions.setup()
+    reactions = runner(orion, engine, queue, store_mails(orion), gather_seconds=2.0)
     reactions.start()
     try:
         register(orion)  # after a quiet spell: taken at once, not 2 s later
@@ -220,13 +215,6 @@ def test_the_background_loop_gathers_what_arrives_between_steps(
         reactions.stop()
     assert [func for func, _, _ in queue.jobs] == [SEND_MAIL, SEND_MAILS]
     assert len(queue.jobs[1][1][0]) == 2
-
-
-def wait_for(condition: Any, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
 
 
 # -- end to end: an event, a job, a mail -------------------------------------------------------
@@ -345,15 +333,7 @@ def test_in_process_jobs_run_before_the_position_moves(orion: Orion, engine: Eng
         lambda position, event: [Job(f"{__name__}.gated", (str(event.originator_id),))],
     )
     queue = InlineJobQueue()
-    reactions = ReactionRunner(
-        recorder=orion.app.recorder,
-        mapper=orion.app.mapper,
-        engine=engine,
-        queue=queue,
-        reactions=[reaction],
-        inline_timeout=0.2,
-    )
-    reactions.setup()
+    reactions = runner(orion, engine, queue, reaction, inline_timeout=0.2)
     start = head(orion)
     store = register(orion)
     reactions.run_once()

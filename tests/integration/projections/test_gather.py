@@ -5,18 +5,9 @@ gather."""
 
 from __future__ import annotations
 
-import time
-from typing import Any
-
 from interfaces.bootstrap import Orion
+from tests.builders import wait_for
 from tests.integration.projections.helpers import fill
-
-
-def wait_for(condition: Any, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
 
 
 def test_events_arriving_between_steps_are_applied_together(orion: Orion) -> None:
