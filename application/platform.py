@@ -144,10 +144,8 @@ class Platform:
         locks a store's rates while an order is placed). The aggregate is shared: read it,
         never change it."""
         now = time.monotonic()
-        known = self._recent.get(aggregate_id)
-        if known is not None and now - known[0] < RECENT_SECONDS:
-            found = known[1]
-        else:
+        known, found = self._remembered(aggregate_id, now)
+        if not known:
             try:
                 found = self.app.repository.get(aggregate_id)
             except AggregateNotFoundError:
@@ -167,11 +165,14 @@ class Platform:
     def recent_if_known(self, cls: type[A], aggregate_id: UUID) -> tuple[bool, A | None]:
         """``(True, aggregate)`` when ``find_recent`` would answer from memory, without a read
         (for the event loop, which must not wait for the database); else ``(False, None)``."""
+        known, found = self._remembered(aggregate_id, time.monotonic())
+        return known, found if isinstance(found, cls) else None
+
+    def _remembered(self, aggregate_id: UUID, now: float) -> tuple[bool, Aggregate | None]:
         known = self._recent.get(aggregate_id)
-        if known is None or time.monotonic() - known[0] >= RECENT_SECONDS:
+        if known is None or now - known[0] >= RECENT_SECONDS:
             return False, None
-        found = known[1]
-        return True, found if isinstance(found, cls) else None
+        return True, known[1]
 
     def get(
         self,

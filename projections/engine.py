@@ -357,7 +357,8 @@ class ProjectionEngine:
             return
         self._stopping.clear()
         names = list(self.projections)
-        own = [] if self.engine.dialect.name == "sqlite" else [n for n in names if n in self.own]
+        sqlite = self.engine.dialect.name == "sqlite"
+        own = [] if sqlite else [n for n in names if n in self.own]
         for group in [[n] for n in own] + [[n for n in names if n not in own]]:
             if not group:
                 continue
@@ -365,7 +366,6 @@ class ProjectionEngine:
             self._wakeups.append(wakeup)
             # (Not on SQLite, where order numbers share this thread and the embedded server is
             # rarely that busy.)
-            sqlite = self.engine.dialect.name == "sqlite"
             gather = 0.0 if group[0] in own or sqlite else self.gather_seconds
             thread = threading.Thread(
                 target=self._loop,

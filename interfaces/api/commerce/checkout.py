@@ -23,7 +23,6 @@ from fastapi import APIRouter, Depends, Response
 from application.orders.app import CheckoutDetails, Placed, hold_id
 from domain.shared.errors import AuthenticationError, ValidationError
 from domain.stores.aggregates import Store
-from domain.stores.errors import StoreNotFoundError
 from interfaces.api.commerce.cart import CART_TOKEN_HEADER, CartToken, Shopper, who_shops
 from interfaces.api.commerce.cart import ShopperDep as CartShopperDep
 from interfaces.api.commerce.checkout_schemas import (
@@ -34,7 +33,7 @@ from interfaces.api.commerce.checkout_schemas import (
     Totals,
 )
 from interfaces.api.deps import CommandCtx, OrionDep, PrincipalDep
-from interfaces.api.identity.account import MAX_CODE, find_shop
+from interfaces.api.identity.account import find_shop, open_shop, shop_id
 from interfaces.bootstrap import Orion
 from projections.orders.numbers import NAME as NUMBERS
 from workers.orders import order_number as numbered
@@ -72,12 +71,11 @@ async def checkout_buyer(
 
 async def _open_shop(orion: Orion, store_code: str) -> UUID:
     """``find_shop(recent=True)``: a closed or unknown shop is a 404 before anything else."""
-    if len(store_code) <= MAX_CODE and "\x00" not in store_code:
-        known, store = orion.platform.recent_if_known(Store, Store.id_for_code(store_code))
+    store_id = shop_id(store_code)
+    if store_id is not None:
+        known, store = orion.platform.recent_if_known(Store, store_id)
         if known:
-            if store is None or not store.is_active:
-                raise StoreNotFoundError(f"no shop {store_code!r}", store_code=store_code)
-            return store.id
+            return open_shop(store_code, store)
     return await anyio.to_thread.run_sync(partial(find_shop, orion, store_code, recent=True))
 
 

@@ -83,9 +83,20 @@ def shop_store(store_code: str, orion: OrionDep) -> UUID:
 def find_shop(orion: Orion, store_code: str, *, recent: bool = False) -> UUID:
     """``shop_store``; with ``recent``, as read in the last second (``Platform.find_recent``):
     checkout takes it so, as it takes the store's settings and rates."""
-    store = None
+    store_id = shop_id(store_code)
+    store = None if store_id is None else orion.platform.find(Store, store_id, recent=recent)
+    return open_shop(store_code, store)
+
+
+def shop_id(store_code: str) -> UUID | None:
+    """The id a shop's code names (None for a code no store can have)."""
     if len(store_code) <= MAX_CODE and "\x00" not in store_code:
-        store = orion.platform.find(Store, Store.id_for_code(store_code), recent=recent)
+        return Store.id_for_code(store_code)
+    return None
+
+
+def open_shop(store_code: str, store: Store | None) -> UUID:
+    """The store's id if its shop is open; else a 404, as if it did not exist."""
     if store is None or not store.is_active:
         raise StoreNotFoundError(f"no shop {store_code!r}", store_code=store_code)
     return store.id
