@@ -8,6 +8,8 @@ write strategy, idempotency and metadata live here only.
 
 from __future__ import annotations
 
+import copy
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -43,6 +45,7 @@ from domain.stores.aggregates import Store
 A = TypeVar("A", bound=Aggregate)
 RECENT_SECONDS = 1.0  # how stale ``find_recent`` may be, for changes made in another process
 RECENT_MAX = 10_000
+SAVED_MAX = 2_000  # aggregates this process saved last, kept for ``find(..., saved=True)``
 
 
 class DateAsISO(Transcoding):
@@ -119,15 +122,36 @@ class Platform:
         self.clock: Clock = clock or SystemClock()
         self.listeners: list[CommitListener] = []
         self._recent: dict[UUID, tuple[float, Aggregate | None]] = {}
+        # As this process last saved them; never handed out, only copies of them.
+        self._saved: dict[UUID, Aggregate] = {}
+        self._reads = _Reads()
 
     # -- reading aggregates ------------------------------------------------------------------
 
     def find(
-        self, cls: type[A], aggregate_id: UUID, *, version: int | None = None, recent: bool = False
+        self,
+        cls: type[A],
+        aggregate_id: UUID,
+        *,
+        version: int | None = None,
+        recent: bool = False,
+        saved: bool = False,
     ) -> A | None:
-        """The aggregate, at ``version`` if given; with ``recent``, see ``find_recent``."""
+        """The aggregate, at ``version`` if given; with ``recent``, see ``find_recent``.
+
+        ``saved``: for a command that saves what it reads (checkout's cart and stock items), a
+        copy of the aggregate as this process last saved it, without asking the log whether it
+        moved on since (a round trip per aggregate). A copy gone stale, because another process
+        changed the aggregate, does no harm: saving it conflicts on its version, and ``execute``
+        then decides again on fresh reads; a refusal decided on such copies is checked again on
+        fresh reads too. Outside ``execute`` it reads as ``find`` does."""
         if recent:
             return self.find_recent(cls, aggregate_id)
+        if saved and version is None and self._reads.deciding and not self._reads.fresh:
+            kept = self._saved.get(aggregate_id)
+            if kept is not None:
+                self._reads.used_saved = True
+                return copy.deepcopy(kept) if isinstance(kept, cls) else None
         try:
             aggregate: Aggregate = self.app.repository.get(aggregate_id, version=version)
         except AggregateNotFoundError:
@@ -202,54 +226,83 @@ class Platform:
             if earlier is not None:
                 return earlier
         at = self.clock.now()
-        attempt: Callable[[datetime], Decision] | None = decide
-        while attempt is not None:
-            try:
-                decision = attempt(at)
-            except OrionError as error:
+        reads = self._reads
+        reads.deciding, reads.fresh = True, False
+        try:
+            attempt: Callable[[datetime], Decision] | None = decide
+            while attempt is not None:
+                reads.used_saved = False
+                try:
+                    decision = attempt(at)
+                except OrionError as error:
+                    if reads.used_saved and not reads.fresh:
+                        reads.fresh = True  # decided on kept copies: ask the log, then refuse
+                        continue
+                    if record_id is not None:
+                        # A concurrent retry with the same key committed after our check
+                        # above: its effect is what made this decision fail (SKU taken,
+                        # already published, stale If-Match). Answer as it did.
+                        earlier = self._replay(ctx, record_id)
+                        if earlier is not None:
+                            return earlier
+                    self._tell(command, type(error).__name__, 0, 0)
+                    raise
+                aggregates = _unique([decision.primary, *decision.touched])
                 if record_id is not None:
-                    # A concurrent retry with the same key committed after our check above:
-                    # its effect is what made this decision fail (SKU taken, already
-                    # published, stale If-Match). Answer as it did.
-                    earlier = self._replay(ctx, record_id)
-                    if earlier is not None:
-                        return earlier
-                self._tell(command, type(error).__name__, 0, 0)
-                raise
-            aggregates = _unique([decision.primary, *decision.touched])
-            if record_id is not None:
-                aggregates.append(
-                    IdempotencyRecord.record(
-                        record_id=record_id,
-                        fingerprint=ctx.request_fingerprint or "",
-                        result_id=decision.primary.id,
-                        result_version=decision.primary.version,
-                        at=at,
+                    aggregates.append(
+                        IdempotencyRecord.record(
+                            record_id=record_id,
+                            fingerprint=ctx.request_fingerprint or "",
+                            result_id=decision.primary.id,
+                            result_version=decision.primary.version,
+                            at=at,
+                        )
                     )
-                )
-            try:
-                recordings = self.app.save(*aggregates, orion_meta=ctx.metadata())
-                break
-            except (IntegrityError, RecordConflictError):
-                if record_id is not None:
-                    # A concurrent retry with the same key won the race: answer as it did.
-                    earlier = self._replay(ctx, record_id)
-                    if earlier is not None:
-                        return earlier
-                attempt = decision.retry
-                if attempt is not None:
-                    continue
-                self._tell(command, "conflict", 0, 0)
-                if decision.on_conflict is not None:
-                    raise decision.on_conflict() from None
-                raise ConflictError(
-                    "the resource was changed concurrently; reload it and try again"
-                ) from None
+                try:
+                    recordings = self.app.save(*aggregates, orion_meta=ctx.metadata())
+                    break
+                except (IntegrityError, RecordConflictError):
+                    for aggregate in aggregates:
+                        self._saved.pop(aggregate.id, None)
+                    if record_id is not None:
+                        # A concurrent retry with the same key won the race: answer as it did.
+                        earlier = self._replay(ctx, record_id)
+                        if earlier is not None:
+                            return earlier
+                    if reads.used_saved and not reads.fresh:
+                        # Perhaps only a kept copy was stale: decide again on fresh reads.
+                        reads.fresh = True
+                        attempt = decision.retry or attempt
+                        continue
+                    attempt = decision.retry
+                    if attempt is not None:
+                        continue
+                    self._tell(command, "conflict", 0, 0)
+                    if decision.on_conflict is not None:
+                        raise decision.on_conflict() from None
+                    raise ConflictError(
+                        "the resource was changed concurrently; reload it and try again"
+                    ) from None
+        finally:
+            reads.deciding = False
         for aggregate in aggregates:
             self._recent.pop(aggregate.id, None)
+        self._keep_saved(aggregates)
         position = max((r.notification.id for r in recordings), default=self.head())
         self._tell(command, "ok", len(recordings), position)
         return CommandResult(decision.primary.id, decision.primary.version, position)
+
+    def _keep_saved(self, aggregates: Sequence[Aggregate]) -> None:
+        """Keep what was just saved for ``find(..., saved=True)``. The objects are the
+        decision's own, which nothing changes once saved; readers get copies of them."""
+        saved = self._saved
+        for aggregate in aggregates:
+            if not isinstance(aggregate, IdempotencyRecord):
+                saved.pop(aggregate.id, None)  # to the end of the order: the most recent
+                saved[aggregate.id] = aggregate
+        if len(saved) > SAVED_MAX:
+            for stale in list(saved)[: len(saved) - SAVED_MAX // 2]:
+                saved.pop(stale, None)
 
     def _idempotency_id(self, ctx: CommandContext, command: str) -> UUID | None:
         if not ctx.idempotency_key:
@@ -276,6 +329,14 @@ class Platform:
     def _tell(self, command: str, outcome: str, n_events: int, position: int) -> None:
         for listener in self.listeners:
             listener(command, outcome, n_events, position)
+
+
+class _Reads(threading.local):
+    """What the command this thread is executing has read so far."""
+
+    deciding = False  # inside ``execute``: kept copies may be read
+    fresh = False  # deciding again after a conflict or a refusal: read the log
+    used_saved = False  # this attempt read a kept copy
 
 
 def _unique(aggregates: Sequence[Aggregate]) -> list[Aggregate]:

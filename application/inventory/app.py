@@ -71,17 +71,25 @@ class InventoryService:
         found = self.platform.find(Locations, Locations.id_for(store_id), recent=recent)
         return found.in_order() if found else [default_location_id(store_id)]
 
-    def item(self, store_id: UUID, location_id: UUID, sku: str) -> StockItem | None:
-        return self.platform.find(StockItem, stock_item_id(store_id, location_id, sku))
+    def item(
+        self, store_id: UUID, location_id: UUID, sku: str, *, saved: bool = False
+    ) -> StockItem | None:
+        """``saved``: as ``Platform.find`` (for a command that saves the item)."""
+        return self.platform.find(StockItem, stock_item_id(store_id, location_id, sku), saved=saved)
 
     def items(
-        self, store_id: UUID, sku: str, location_ids: list[UUID] | None = None
+        self,
+        store_id: UUID,
+        sku: str,
+        location_ids: list[UUID] | None = None,
+        *,
+        saved: bool = False,
     ) -> list[StockItem]:
         """The SKU's stock items, in the order checkout draws from (pass ``location_ids`` when
         asking for several SKUs: one read of the locations instead of one per SKU)."""
         found = []
         for location_id in location_ids or self.location_ids(store_id):
-            item = self.item(store_id, location_id, sku)
+            item = self.item(store_id, location_id, sku, saved=saved)
             if item is not None:
                 found.append(item)
         return found

@@ -206,7 +206,9 @@ class OrderService:
         )
 
         def decide(at: datetime) -> Decision:
-            cart = self.carts.find_own(store_id, ref)
+            # The cart and the stock items as this process last saved them, if it did: the
+            # save checks their versions (see Platform.find).
+            cart = self.carts.find_own(store_id, ref, saved=True)
             if cart is None or not cart.lines:
                 raise ConflictError("the cart is empty")
             lines = priced_lines(list(cart.lines.values()))
@@ -232,7 +234,7 @@ class OrderService:
             short = []
             for line in lines:
                 parts, need, available = [], int(line["quantity"]), 0
-                for item in self.inventory.items(store_id, line["sku"], locations):
+                for item in self.inventory.items(store_id, line["sku"], locations, saved=True):
                     # This cart's own hold counts as available to it.
                     free = max(item.available(at), 0) + item.reservation(held_for_cart, at)
                     available += free

@@ -9,9 +9,12 @@ from uuid import uuid4
 import pytest
 
 from application import platform as platform_module
-from application.platform import Platform
+from application.context import CommandContext
+from application.platform import Decision, Platform
 from application.stores.app import StoreService
 from domain.catalog.aggregates import Product
+from domain.inventory.aggregates import StockItem
+from domain.inventory.errors import InsufficientStockError
 from domain.shared.errors import ValidationError
 from domain.shared.events import event_metadata
 from domain.stores.aggregates import Store
@@ -194,3 +197,99 @@ def test_a_command_of_this_process_is_seen_at_once_and_another_process_s_soon(
     monotonic.now += platform_module.RECENT_SECONDS
     assert (found := world.platform.find_recent(Store, store_id)) is not None
     assert found.name == "Elsewhere"
+
+
+# -- reads of what this process saved (``find(..., saved=True)``) -------------------------------
+
+
+class _Stock:
+    """A stock item and the commands on it, run through one platform (one process)."""
+
+    def __init__(self, platform: Platform, item_id: Any) -> None:
+        self.platform, self.item_id = platform, item_id
+
+    def run(self, change: Any) -> Any:
+        def decide(at: Any) -> Decision:
+            item = self.platform.find(StockItem, self.item_id, saved=True)
+            assert item is not None
+            change(item, at)
+            return Decision(primary=item)
+
+        return self.platform.execute(CommandContext(actor="admin:test"), "stock", decide)
+
+    def receive(self, quantity: int) -> Any:
+        return self.run(lambda item, at: item.receive(quantity=quantity, reference=None, at=at))
+
+    def reserve(self, quantity: int) -> Any:
+        return self.run(
+            lambda item, at: item.reserve(
+                reservation_id=uuid4(), quantity=quantity, order_id=None, expires_at=None, at=at
+            )
+        )
+
+
+@pytest.fixture
+def stock(world: World) -> _Stock:
+    store_id = world.new_store()
+    item = StockItem.create(store_id=store_id, location_id=uuid4(), sku="A", at=world.clock.now())
+    world.app.save(item)
+    return _Stock(world.platform, item.id)
+
+
+def test_a_command_reads_what_this_process_saved_without_asking_the_log(
+    world: World, stock: _Stock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stock.receive(5)
+    reads = _counting_reads(world, monkeypatch)
+    stock.reserve(2)
+    stock.reserve(1)
+    assert reads == []
+    item = world.platform.find(StockItem, stock.item_id)
+    assert item is not None and (item.on_hand, item.available(world.clock.now())) == (5, 2)
+    # Outside a command, ``saved`` reads the log as ``find`` does.
+    assert world.platform.find(StockItem, stock.item_id, saved=True) is not None
+    assert reads == [stock.item_id, stock.item_id]
+
+
+def test_what_a_command_reads_is_a_copy_of_what_was_saved(
+    world: World, stock: _Stock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stock.receive(5)
+
+    def reserve_all_then_fail(item: StockItem, at: Any) -> None:
+        item.reserve(reservation_id=uuid4(), quantity=5, order_id=None, expires_at=None, at=at)
+        raise ValidationError("note", "is too long")
+
+    with pytest.raises(ValidationError):
+        stock.run(reserve_all_then_fail)
+    reads = _counting_reads(world, monkeypatch)
+    # The kept item did not take the failed command's reservation: granted at once, where a
+    # changed one would have refused first and then asked the log.
+    stock.reserve(5)
+    assert reads == []
+
+
+def test_a_stale_copy_conflicts_and_the_command_decides_again_on_fresh_reads(
+    world: World, stock: _Stock
+) -> None:
+    stock.receive(5)
+    elsewhere = _Stock(Platform(world.app, world.clock), stock.item_id)  # another process
+    elsewhere.reserve(4)
+    result = stock.reserve(1)  # decided first on the stale copy (5 free): its save conflicts
+    item = world.platform.find(StockItem, stock.item_id)
+    assert item is not None and item.version == result.version
+    assert item.available(world.clock.now()) == 0  # both reservations hold
+    with pytest.raises(InsufficientStockError):
+        stock.reserve(1)
+
+
+def test_a_refusal_decided_on_a_stale_copy_is_checked_on_fresh_reads(
+    world: World, stock: _Stock
+) -> None:
+    stock.receive(1)
+    stock.reserve(1)  # none free, as this process last saw it
+    elsewhere = _Stock(Platform(world.app, world.clock), stock.item_id)
+    elsewhere.receive(10)
+    stock.reserve(3)  # refused on the kept copy, then granted on the fresh one
+    item = world.platform.find(StockItem, stock.item_id)
+    assert item is not None and item.available(world.clock.now()) == 7
