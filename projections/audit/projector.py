@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from uuid import UUID
 
 from sqlalchemy import MetaData, Table
@@ -11,6 +12,12 @@ from domain.stores.aggregates import Store
 from projections.audit.tables import define_tables
 from projections.engine import EventEnvelope, Projection
 from projections.writer import Writer
+
+
+@lru_cache(maxsize=4096)
+def _store_uuid(value: UUID | str) -> UUID:
+    """Metadata carries the store id as text; a few stores stand behind most events."""
+    return value if isinstance(value, UUID) else UUID(value)
 
 
 class AuditProjection(Projection):
@@ -34,7 +41,7 @@ class AuditProjection(Projection):
                 "aggregate_type": aggregate_type or event_type,
                 "version": e.originator_version,
                 "event_type": envelope.event_type,
-                "store_id": UUID(str(store_id)) if store_id else None,
+                "store_id": _store_uuid(store_id) if store_id else None,
                 "actor": envelope.meta.get("actor"),
                 "correlation_id": envelope.meta.get("correlation_id"),
                 "idempotency_key": envelope.meta.get("idempotency_key"),
