@@ -122,8 +122,10 @@ class Platform:
         self.clock: Clock = clock or SystemClock()
         self.listeners: list[CommitListener] = []
         self._recent: dict[UUID, tuple[float, Aggregate | None]] = {}
-        # As this process last saved them; never handed out, only copies of them.
+        # Copies of what this process last saved, of the types commands read with ``saved``;
+        # never handed out, only copies of them.
         self._saved: dict[UUID, Aggregate] = {}
+        self._saved_types: set[type[Aggregate]] = set()
         self._reads = _Reads()
 
     # -- reading aggregates ------------------------------------------------------------------
@@ -144,13 +146,17 @@ class Platform:
         moved on since (a round trip per aggregate). A copy gone stale, because another process
         changed the aggregate, does no harm: saving it conflicts on its version, and ``execute``
         then decides again on fresh reads; a refusal decided on such copies is checked again on
-        fresh reads too. Outside ``execute`` it reads as ``find`` does."""
+        fresh reads too, and so is a decision that does not save every copy it read (it may
+        have passed over one that looked used up). Outside ``execute`` it reads as ``find``
+        does."""
         if recent:
             return self.find_recent(cls, aggregate_id)
+        if saved:
+            self._saved_types.add(cls)
         if saved and version is None and self._reads.deciding and not self._reads.fresh:
             kept = self._saved.get(aggregate_id)
             if kept is not None:
-                self._reads.used_saved = True
+                self._reads.kept.add(aggregate_id)
                 return copy.deepcopy(kept) if isinstance(kept, cls) else None
         try:
             aggregate: Aggregate = self.app.repository.get(aggregate_id, version=version)
@@ -227,15 +233,16 @@ class Platform:
                 return earlier
         at = self.clock.now()
         reads = self._reads
+        outer = (reads.deciding, reads.fresh, reads.kept)  # (never nested today)
         reads.deciding, reads.fresh = True, False
         try:
             attempt: Callable[[datetime], Decision] | None = decide
             while attempt is not None:
-                reads.used_saved = False
+                reads.kept = set()
                 try:
                     decision = attempt(at)
                 except OrionError as error:
-                    if reads.used_saved and not reads.fresh:
+                    if reads.kept and not reads.fresh:
                         reads.fresh = True  # decided on kept copies: ask the log, then refuse
                         continue
                     if record_id is not None:
@@ -248,6 +255,13 @@ class Platform:
                     self._tell(command, type(error).__name__, 0, 0)
                     raise
                 aggregates = _unique([decision.primary, *decision.touched])
+                if reads.kept and not reads.fresh:
+                    changed = {a.id for a in aggregates if a.pending_events}
+                    if not reads.kept <= changed:
+                        # A kept copy that is not saved is not checked by its version: it may
+                        # have been passed over as used up when it no longer is.
+                        reads.fresh = True
+                        continue
                 if record_id is not None:
                     aggregates.append(
                         IdempotencyRecord.record(
@@ -269,7 +283,7 @@ class Platform:
                         earlier = self._replay(ctx, record_id)
                         if earlier is not None:
                             return earlier
-                    if reads.used_saved and not reads.fresh:
+                    if reads.kept and not reads.fresh:
                         # Perhaps only a kept copy was stale: decide again on fresh reads.
                         reads.fresh = True
                         attempt = decision.retry or attempt
@@ -284,7 +298,7 @@ class Platform:
                         "the resource was changed concurrently; reload it and try again"
                     ) from None
         finally:
-            reads.deciding = False
+            reads.deciding, reads.fresh, reads.kept = outer
         for aggregate in aggregates:
             self._recent.pop(aggregate.id, None)
         self._keep_saved(aggregates)
@@ -293,13 +307,17 @@ class Platform:
         return CommandResult(decision.primary.id, decision.primary.version, position)
 
     def _keep_saved(self, aggregates: Sequence[Aggregate]) -> None:
-        """Keep what was just saved for ``find(..., saved=True)``. The objects are the
-        decision's own, which nothing changes once saved; readers get copies of them."""
+        """Keep a copy of what was just saved, of the types read with ``saved``."""
         saved = self._saved
         for aggregate in aggregates:
-            if not isinstance(aggregate, IdempotencyRecord):
-                saved.pop(aggregate.id, None)  # to the end of the order: the most recent
-                saved[aggregate.id] = aggregate
+            if type(aggregate) not in self._saved_types:
+                continue
+            kept = saved.pop(aggregate.id, None)  # to the end of the order: the most recent
+            if kept is not None and kept.version > aggregate.version:
+                aggregate = kept  # another thread saved a later version meanwhile
+            else:
+                aggregate = copy.deepcopy(aggregate)
+            saved[aggregate.id] = aggregate
         if len(saved) > SAVED_MAX:
             for stale in list(saved)[: len(saved) - SAVED_MAX // 2]:
                 saved.pop(stale, None)
@@ -334,9 +352,10 @@ class Platform:
 class _Reads(threading.local):
     """What the command this thread is executing has read so far."""
 
-    deciding = False  # inside ``execute``: kept copies may be read
-    fresh = False  # deciding again after a conflict or a refusal: read the log
-    used_saved = False  # this attempt read a kept copy
+    def __init__(self) -> None:  # run once in each thread
+        self.deciding = False  # inside ``execute``: kept copies may be read
+        self.fresh = False  # deciding again after a conflict or a refusal: read the log
+        self.kept: set[UUID] = set()  # the kept copies this attempt read
 
 
 def _unique(aggregates: Sequence[Aggregate]) -> list[Aggregate]:

@@ -608,7 +608,7 @@ class ProjectionEngine:
         if not live:
             # The read-ahead keeps the collector paused across a rebuild's batches. The batch
             # is let go first: the collector would otherwise walk all its objects, alive still.
-            del batch
+            del batch, ahead  # (the read-ahead's future holds the batch too)
             _gc_paused.collect_young()
         return read, end
 

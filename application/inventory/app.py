@@ -3,6 +3,7 @@ allocation of stock that checkout reserves."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -87,12 +88,21 @@ class InventoryService:
     ) -> list[StockItem]:
         """The SKU's stock items, in the order checkout draws from (pass ``location_ids`` when
         asking for several SKUs: one read of the locations instead of one per SKU)."""
-        found = []
+        return list(self.iter_items(store_id, sku, location_ids, saved=saved))
+
+    def iter_items(
+        self,
+        store_id: UUID,
+        sku: str,
+        location_ids: list[UUID] | None = None,
+        *,
+        saved: bool = False,
+    ) -> Iterator[StockItem]:
+        """``items``, read one at a time: a caller that has what it needs reads no more."""
         for location_id in location_ids or self.location_ids(store_id):
             item = self.item(store_id, location_id, sku, saved=saved)
             if item is not None:
-                found.append(item)
-        return found
+                yield item
 
     def available(self, store_id: UUID, sku: str, at: datetime) -> int:
         return sum(max(item.available(at), 0) for item in self.items(store_id, sku))

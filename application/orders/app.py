@@ -234,7 +234,9 @@ class OrderService:
             short = []
             for line in lines:
                 parts, need, available = [], int(line["quantity"]), 0
-                for item in self.inventory.items(store_id, line["sku"], locations, saved=True):
+                # Read as long as some is needed: a kept copy read and not saved would make
+                # the platform decide again on fresh reads (see Platform.find).
+                for item in self.inventory.iter_items(store_id, line["sku"], locations, saved=True):
                     # This cart's own hold counts as available to it.
                     free = max(item.available(at), 0) + item.reservation(held_for_cart, at)
                     available += free
@@ -242,6 +244,8 @@ class OrderService:
                     if take:
                         parts.append((item, take))
                         need -= take
+                    if not need:
+                        break
                 if need:
                     short.append(
                         {"sku": line["sku"], "requested": line["quantity"], "available": available}

@@ -293,3 +293,43 @@ def test_a_refusal_decided_on_a_stale_copy_is_checked_on_fresh_reads(
     stock.reserve(3)  # refused on the kept copy, then granted on the fresh one
     item = world.platform.find(StockItem, stock.item_id)
     assert item is not None and item.available(world.clock.now()) == 7
+
+
+def test_a_kept_copy_read_and_not_saved_sends_the_command_back_to_fresh_reads(
+    world: World, stock: _Stock
+) -> None:
+    first = stock  # drawn from first, as checkout draws from the store's first location
+    store_id = world.platform.find(StockItem, first.item_id).store_id  # type: ignore[union-attr]
+    other = StockItem.create(store_id=store_id, location_id=uuid4(), sku="A", at=world.clock.now())
+    world.app.save(other)
+    second = _Stock(world.platform, other.id)
+    first.receive(1)
+    first.reserve(1)  # used up, as this process last saw it
+    second.receive(5)
+    _Stock(Platform(world.app, world.clock), first.item_id).receive(3)  # another process
+
+    def draw_one(at: Any) -> Decision:
+        for item_id in (first.item_id, second.item_id):
+            item = world.platform.find(StockItem, item_id, saved=True)
+            assert item is not None
+            if item.available(at) > 0:
+                item.reserve(
+                    reservation_id=uuid4(), quantity=1, order_id=None, expires_at=None, at=at
+                )
+                return Decision(primary=item)
+        raise InsufficientStockError("none left")
+
+    world.platform.execute(CommandContext(actor="admin:test"), "draw", draw_one)
+    now = world.clock.now()
+    drawn_first = world.platform.find(StockItem, first.item_id)
+    drawn_second = world.platform.find(StockItem, second.item_id)
+    assert drawn_first is not None and drawn_second is not None
+    # From the first item, which the fresh read shows restocked, not from the second one.
+    assert (drawn_first.available(now), drawn_second.available(now)) == (2, 5)
+
+
+def test_only_the_types_commands_read_with_saved_are_kept(world: World, stock: _Stock) -> None:
+    stock.receive(1)
+    store_id = world.new_store("other")
+    world.stores.change_details(world.ctx, store_id, name="Renamed")
+    assert [type(a) for a in world.platform._saved.values()] == [StockItem]

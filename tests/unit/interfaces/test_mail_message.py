@@ -62,8 +62,43 @@ def test_a_text_only_mail_is_one_part() -> None:
         MailMessage(to="a@example.com", subject="Hi\nBcc: evil@example.com", text="t"),
         MailMessage(to="a@example.com\r\nBcc: evil@example.com", subject="Hi", text="t"),
         MailMessage(to="a@example.com", subject="Hi", text="t", headers={"X-A": "1\n2"}),
+        # What str.splitlines() breaks at, ASCII or not, would end the header block too.
+        MailMessage(to="a@example.com", subject="Shop\x1c\x1cInjected body", text="t"),
+        MailMessage(to="a@example.com", subject="Hi\x0bBcc: evil@example.com", text="t"),
+        MailMessage(to="a@example.com", subject="Café\u2028Bcc: evil@example.com", text="t"),
+        MailMessage(to="a@example.com\x85", subject="Hi", text="t"),
     ],
 )
 def test_a_line_break_in_a_header_is_refused(message: MailMessage) -> None:
     with pytest.raises(ValueError, match="line break"):
         build_email(message, "x@example.com")
+
+
+@pytest.mark.parametrize("name", ["X-A\nBcc", "X A", "X:A", ""])
+def test_a_header_name_must_be_a_header_name(name: str) -> None:
+    message = MailMessage(to="a@example.com", subject="Hi", text="t", headers={name: "v"})
+    with pytest.raises(ValueError, match="header name"):
+        build_email(message, "x@example.com")
+
+
+def test_long_lines_are_wrapped_for_the_wire_and_read_back_whole() -> None:
+    line = "https://example.com/" + "x" * 1200
+    raw = build_email(MailMessage(to="a@example.com", subject="Hi", text=line), "x@y.z")
+    assert max(len(wire) for wire in raw.as_bytes().split(b"\n")) <= 78
+    assert parse(raw.as_bytes()).get_content().rstrip("\n") == line
+
+
+def test_non_ascii_addresses_and_names_are_encoded_as_addresses() -> None:
+    message = MailMessage(
+        to="zoé@bücher.example",
+        subject="Hi",
+        text="t",
+        headers={"From": "Boulangerie Müller <shop@example.lu>", "Reply-To": "Zoë <z@b.cd>"},
+    )
+    sent = build_email(message, "x@y.z")
+    # As smtplib sends it to a server that speaks SMTPUTF8.
+    read = email.message_from_string(sent.as_string(policy=policy.SMTPUTF8), policy=policy.default)
+    assert read["To"].addresses[0].addr_spec == "zoé@bücher.example"
+    assert read["From"].addresses[0].display_name == "Boulangerie Müller"
+    assert read["Reply-To"].addresses[0].display_name == "Zoë"
+    assert read["Reply-To"].addresses[0].addr_spec == "z@b.cd"
