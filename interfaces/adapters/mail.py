@@ -22,7 +22,7 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formatdate, make_msgid
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 from urllib.parse import unquote, urlsplit
 
 from application.mail import Mailer, MailMessage
@@ -59,7 +59,8 @@ def build_email(message: MailMessage, sender: str) -> Message:
         email.attach(text)
         email.attach(_part(message.html, "html"))
     for name, value in headers.items():
-        email[name] = value if value.isascii() else Header(value, "utf-8")
+        # (compat32 takes a Header for a value: typeshed's Message says str only.)
+        email[name] = value if value.isascii() else cast(str, Header(value, "utf-8"))
         if name == "Subject":
             email["Date"] = formatdate(localtime=False, usegmt=True)
             email["Message-ID"] = make_msgid(domain=_domain_of(sender))
