@@ -201,9 +201,11 @@ class OrderService:
         subject = customer_id or order_id
         contact = {"email": email, "shipping_address": shipping, "billing_address": billing}
         sealed: list[str] = []
-        timeout = timedelta(
-            hours=self.setup.settings(store_id, recent=True)["payment_timeout_hours"]
-        )
+        settings = self.setup.settings(store_id, recent=True)
+        timeout = timedelta(hours=settings["payment_timeout_hours"])
+        # A store that holds stock from the start of checkout: the cart's holds on the items
+        # the order does not draw on are let go too (the stock came back where it draws first).
+        holds = bool(settings["checkout_hold_minutes"])
 
         def decide(at: datetime) -> Decision:
             # The cart and the stock items as this process last saved them, if it did: the
@@ -232,11 +234,13 @@ class OrderService:
             locations = self.inventory.location_ids(store_id, recent=True)
             items: dict[UUID, StockItem] = {}
             short = []
+            read: list[StockItem] = []
             for line in lines:
                 parts, need, available = [], int(line["quantity"]), 0
-                # Read as long as some is needed: a kept copy read and not saved would make
-                # the platform decide again on fresh reads (see Platform.find).
+                # Read as long as some is needed (or a hold may be let go): a kept copy read
+                # and not saved makes the platform decide again on fresh reads.
                 for item in self.inventory.iter_items(store_id, line["sku"], locations, saved=True):
+                    read.append(item)
                     # This cart's own hold counts as available to it.
                     free = max(item.available(at), 0) + item.reservation(held_for_cart, at)
                     available += free
@@ -244,7 +248,7 @@ class OrderService:
                     if take:
                         parts.append((item, take))
                         need -= take
-                    if not need:
+                    if not need and not holds:
                         break
                 if need:
                     short.append(
@@ -267,6 +271,10 @@ class OrderService:
             if short:
                 names = ", ".join(f"{s['sku']} ({s['available']} left)" for s in short)
                 raise InsufficientStockError(f"not enough stock for: {names}", lines=short)
+            for item in read:
+                if item.id not in items and str(held_for_cart) in item.reservations:
+                    items[item.id] = item
+                    item.release(reservation_id=held_for_cart, reason="checkout", at=at)
             # Sealed once the order will be placed (a refused checkout leaves no key behind),
             # and once only, whatever the retries.
             if not sealed:
