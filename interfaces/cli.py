@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import secrets
 import signal
 import sys
@@ -262,13 +263,24 @@ def worker(
     # SimpleWorker runs each job in this process instead of a fork per job: the bootstrapped
     # application (and its connection pools, which are not fork-safe) serves every job.
     rq_worker = SimpleWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection)
-    typer.echo(f"worker on {redact_url(settings.redis_url)}, queue {QUEUE_NAME!r}")
+    niceness = lower_priority(settings.worker_nice)
+    typer.echo(
+        f"worker on {redact_url(settings.redis_url)}, queue {QUEUE_NAME!r}, CPU priority nice "
+        f"{niceness}"
+    )
     freeze_start_up_objects()
     try:
         # The scheduler moves retries (10 s, 1 min, 5 min later) back onto the queue.
         rq_worker.work(burst=burst, with_scheduler=True, logging_level=settings.log_level)
     finally:
         orion.close()
+
+
+def lower_priority(increment: int) -> int:
+    """Lower this process's CPU priority by ``increment``; returns its niceness now."""
+    if not hasattr(os, "nice"):  # not on Windows
+        return 0
+    return os.nice(increment)
 
 
 admin_cli = typer.Typer(help="Platform administration: users.", no_args_is_help=True)

@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     aggregate_cache_size: int = Field(default=5000, ge=0)
     # Threads an API process runs blocking work on (see interfaces/api/app.py).
     api_threads: int = Field(default=4, ge=1)
+    # ``orion worker`` lowers its CPU priority by this much (nice): on a host it shares with the
+    # API and the projector, background jobs (e-mails, PDFs) yield to the requests waiting.
+    worker_nice: int = Field(default=10, ge=0, le=19)
     log_level: str = "INFO"
 
     # Signs tokens and keys the blind indexes of e-mails and the personal-data keys. Must stay
