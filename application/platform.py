@@ -46,6 +46,9 @@ A = TypeVar("A", bound=Aggregate)
 RECENT_SECONDS = 1.0  # how stale ``find_recent`` may be, for changes made in another process
 RECENT_MAX = 10_000
 SAVED_MAX = 2_000  # aggregates this process saved last, kept for ``find(..., saved=True)``
+# After a kept copy went stale (another process changes that aggregate too), it is read from the
+# log for this long: a copy that keeps going stale costs a wasted decision and save each time.
+CONTENDED_SECONDS = 10.0
 
 
 class DateAsISO(Transcoding):
@@ -126,6 +129,7 @@ class Platform:
         # never handed out, only copies of them.
         self._saved: dict[UUID, Aggregate] = {}
         self._saved_types: set[type[Aggregate]] = set()
+        self._contended: dict[UUID, float] = {}  # aggregate id -> when a kept copy went stale
         self._reads = _Reads()
 
     # -- reading aggregates ------------------------------------------------------------------
@@ -147,15 +151,15 @@ class Platform:
         changed the aggregate, does no harm: saving it conflicts on its version, and ``execute``
         then decides again on fresh reads; a refusal decided on such copies is checked again on
         fresh reads too, and so is a decision that does not save every copy it read (it may
-        have passed over one that looked used up). Outside ``execute`` it reads as ``find``
-        does."""
+        have passed over one that looked used up). A copy that went stale is not used for
+        ``CONTENDED_SECONDS``. Outside ``execute`` it reads as ``find`` does."""
         if recent:
             return self.find_recent(cls, aggregate_id)
         if saved:
             self._saved_types.add(cls)
         if saved and version is None and self._reads.deciding and not self._reads.fresh:
             kept = self._saved.get(aggregate_id)
-            if kept is not None:
+            if kept is not None and not self._is_contended(aggregate_id):
                 self._reads.kept.add(aggregate_id)
                 return copy.deepcopy(kept) if isinstance(kept, cls) else None
         try:
@@ -284,7 +288,9 @@ class Platform:
                         if earlier is not None:
                             return earlier
                     if reads.kept and not reads.fresh:
-                        # Perhaps only a kept copy was stale: decide again on fresh reads.
+                        # Perhaps only a kept copy was stale: decide again on fresh reads, and
+                        # read these from the log for a while.
+                        self._contend(reads.kept)
                         reads.fresh = True
                         attempt = decision.retry or attempt
                         continue
@@ -305,6 +311,19 @@ class Platform:
         position = max((r.notification.id for r in recordings), default=self.head())
         self._tell(command, "ok", len(recordings), position)
         return CommandResult(decision.primary.id, decision.primary.version, position)
+
+    def _contend(self, ids: set[UUID]) -> None:
+        now = time.monotonic()
+        if len(self._contended) >= SAVED_MAX:
+            self._contended = {
+                k: t for k, t in self._contended.items() if now - t < CONTENDED_SECONDS
+            }
+        for aggregate_id in ids:
+            self._contended[aggregate_id] = now
+
+    def _is_contended(self, aggregate_id: UUID) -> bool:
+        since = self._contended.get(aggregate_id)
+        return since is not None and time.monotonic() - since < CONTENDED_SECONDS
 
     def _keep_saved(self, aggregates: Sequence[Aggregate]) -> None:
         """Keep a copy of what was just saved, of the types read with ``saved``."""

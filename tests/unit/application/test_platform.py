@@ -333,3 +333,17 @@ def test_only_the_types_commands_read_with_saved_are_kept(world: World, stock: _
     store_id = world.new_store("other")
     world.stores.change_details(world.ctx, store_id, name="Renamed")
     assert [type(a) for a in world.platform._saved.values()] == [StockItem]
+
+
+def test_a_copy_that_went_stale_is_read_from_the_log_for_a_while(
+    world: World, stock: _Stock, monkeypatch: pytest.MonkeyPatch, monotonic: _Clock
+) -> None:
+    stock.receive(5)
+    _Stock(Platform(world.app, world.clock), stock.item_id).reserve(1)  # another process
+    stock.reserve(1)  # the kept copy was stale: conflict, then fresh reads
+    reads = _counting_reads(world, monkeypatch)
+    stock.reserve(1)
+    assert reads == [stock.item_id]  # contended: from the log, though a copy is kept
+    monotonic.now += platform_module.CONTENDED_SECONDS
+    stock.reserve(1)
+    assert reads == [stock.item_id]  # quiet again: the kept copy
