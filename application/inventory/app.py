@@ -78,17 +78,9 @@ class InventoryService:
         """``saved``: as ``Platform.find`` (for a command that saves the item)."""
         return self.platform.find(StockItem, stock_item_id(store_id, location_id, sku), saved=saved)
 
-    def items(
-        self,
-        store_id: UUID,
-        sku: str,
-        location_ids: list[UUID] | None = None,
-        *,
-        saved: bool = False,
-    ) -> list[StockItem]:
-        """The SKU's stock items, in the order checkout draws from (pass ``location_ids`` when
-        asking for several SKUs: one read of the locations instead of one per SKU)."""
-        return list(self.iter_items(store_id, sku, location_ids, saved=saved))
+    def items(self, store_id: UUID, sku: str) -> list[StockItem]:
+        """The SKU's stock items, in the order checkout draws from."""
+        return list(self.iter_items(store_id, sku))
 
     def iter_items(
         self,
@@ -98,7 +90,9 @@ class InventoryService:
         *,
         saved: bool = False,
     ) -> Iterator[StockItem]:
-        """``items``, read one at a time: a caller that has what it needs reads no more."""
+        """``items``, read one at a time: a caller that has what it needs reads no more (pass
+        ``location_ids`` when asking for several SKUs: one read of the locations instead of one
+        per SKU)."""
         for location_id in location_ids or self.location_ids(store_id):
             item = self.item(store_id, location_id, sku, saved=saved)
             if item is not None:

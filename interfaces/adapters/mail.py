@@ -43,7 +43,13 @@ def build_email(message: MailMessage, sender: str) -> Message:
     with a non-ASCII address or display name, which wants SMTPUTF8 or careful encoding of
     address lists, is left to ``EmailMessage``."""
     sender = message.headers.get("From", sender)
-    headers = {"From": sender, "To": message.to, "Subject": message.subject}
+    headers = {
+        "From": sender,
+        "To": message.to,
+        "Subject": message.subject,
+        "Date": formatdate(localtime=False, usegmt=True),
+        "Message-ID": make_msgid(domain=_domain_of(sender)),
+    }
     for name, value in message.headers.items():
         if name.lower() not in ("from", "to", "subject"):
             headers[_checked_name(name)] = value
@@ -61,9 +67,6 @@ def build_email(message: MailMessage, sender: str) -> Message:
     for name, value in headers.items():
         # (compat32 takes a Header for a value: typeshed's Message says str only.)
         email[name] = value if value.isascii() else cast(str, Header(value, "utf-8"))
-        if name == "Subject":
-            email["Date"] = formatdate(localtime=False, usegmt=True)
-            email["Message-ID"] = make_msgid(domain=_domain_of(sender))
     return email
 
 
@@ -104,9 +107,6 @@ def _build_email_message(message: MailMessage, headers: dict[str, str]) -> Email
     email = EmailMessage()
     for name, value in headers.items():
         email[name] = value
-        if name == "Subject":
-            email["Date"] = formatdate(localtime=False, usegmt=True)
-            email["Message-ID"] = make_msgid(domain=_domain_of(headers["From"]))
     email.set_content(message.text)
     if message.html is not None:
         email.add_alternative(message.html, subtype="html")
