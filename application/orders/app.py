@@ -77,7 +77,7 @@ class CheckoutDetails:
 class Placed:
     result: CommandResult
     order_id: UUID
-    order: Order  # as placed (or, for a replayed Idempotency-Key, as it is now)
+    order: Order  # as placed (for a replayed Idempotency-Key too: the version it answered)
     payment: dict[str, Any] = field(default_factory=dict)
 
 
@@ -108,8 +108,8 @@ class OrderService:
 
     # -- reading ----------------------------------------------------------------------------
 
-    def get(self, store_id: UUID, order_id: UUID) -> Order:
-        order = self.platform.find(Order, order_id)
+    def get(self, store_id: UUID, order_id: UUID, *, version: int | None = None) -> Order:
+        order = self.platform.find(Order, order_id, version=version)
         if order is None or order.store_id != store_id:
             raise OrderNotFoundError(f"no order {order_id}", order_id=str(order_id))
         return order
@@ -325,8 +325,12 @@ class OrderService:
 
         placed: list[Order] = []
         result = self.platform.execute(ctx.for_store(store_id), "Checkout", retrying(decide))
-        # The order just saved is the one in hand; a replayed key answers with the earlier one.
-        order = placed[-1] if placed and not result.replayed else self.get(store_id, result.id)
+        # The order just saved is the one in hand. A replayed key answers what the first
+        # attempt answered: the order as it was placed, not as it has become since (paid…).
+        if placed and not result.replayed:
+            order = placed[-1]
+        else:
+            order = self.get(store_id, result.id, version=result.version)
         payment = self.payments[order.payment_method].instructions(
             order_id=order.id, total=order.total, currency=order.currency
         )

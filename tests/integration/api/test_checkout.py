@@ -435,6 +435,29 @@ def test_a_retried_checkout_answers_the_first_order_and_makes_no_second(
     assert len(placed_orders(orion)) == 2
 
 
+def test_a_replay_after_the_order_moved_on_answers_as_the_first_time(
+    client: TestClient, orion: Orion, shop: Shop
+) -> None:
+    """The README promises that a replay returns the first answer: not the order as it is now."""
+    token = guest_cart(orion, shop, {shop.skus[0]: 1})
+    headers = {"X-Cart-Token": token, "Idempotency-Key": key()}
+    first = client.post(shop.checkout, json=guest_body(shop), headers=headers)
+    assert first.status_code == 201, first.text
+    order_id = UUID(first.json()["order_id"])
+    total = first.json()["totals"]["total"]
+    orion.orders.record_payment(ADMIN, shop.id, order_id, amount=total)
+    assert orion.orders.get(shop.id, order_id).status == "paid"
+
+    again = client.post(shop.checkout, json=guest_body(shop), headers=headers)
+    assert again.status_code == 201, again.text
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.headers["ETag"] == first.headers["ETag"]
+    answer, was = again.json(), first.json()
+    for field in ("order_id", "version", "status", "totals", "payment", "payment_due_at"):
+        assert answer[field] == was[field], field
+    assert was["status"] == "pending_payment"
+
+
 # -- checkout holds ---------------------------------------------------------------------------
 
 
