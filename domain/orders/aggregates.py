@@ -43,6 +43,10 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     CANCELLED: frozenset(),
     REFUNDED: frozenset(),
 }
+# Where an order's life ends. Cancelled, returned and refunded take no transition at all;
+# delivered ends fulfilment, and only after-sales (a refund, a return) may follow it. Every
+# other status has a way forward to one of these (a property test checks, after any commands).
+FINAL_STATUSES = frozenset({DELIVERED, CANCELLED, RETURNED, REFUNDED})
 PAYMENT_METHODS = ("manual", "cash_on_delivery")
 MAX_NOTE = 2000
 MAX_REF = 100
@@ -260,6 +264,11 @@ class Order(OrionAggregate):
         self.line(sku)
         return sum(q for k, q in self.held.items() if k.split("@", 1)[0] == sku and q > 0)
 
+    @property
+    def left_to_ship(self) -> int:
+        """Units of every line neither shipped nor refunded."""
+        return sum(q for q in self.held.values() if q > 0)
+
     def held_parts(self, sku: str) -> list[dict[str, Any]]:
         """Where the line's still-reserved units are, in allocation order."""
         parts = []
@@ -354,13 +363,9 @@ class Order(OrionAggregate):
                 if need == 0:
                     break
             shipped_lines.append({"sku": sku, "quantity": quantity, "from": parts})
-        remaining = sum(self.unshipped(line["sku"]) for line in self.lines) - sum(
-            item["quantity"] for item in shipped_lines
-        )
+        remaining = self.left_to_ship - sum(item["quantity"] for item in shipped_lines)
         to = SHIPPED if remaining == 0 else PARTIALLY_SHIPPED
-        if self.status == PARTIALLY_SHIPPED and to == PARTIALLY_SHIPPED:
-            pass  # another partial shipment: the status stays
-        else:
+        if to != self.status:  # another partial shipment leaves the status as it is
             self._move(to)
         self._trigger(
             self.Shipped,
@@ -491,11 +496,14 @@ class Order(OrionAggregate):
                 DELIVERED,
             )
             status = RETURNED if any_back and self.shipped else REFUNDED
+        elif status == PARTIALLY_SHIPPED and self.left_to_ship == sum(
+            part["quantity"] for r in refund_lines for part in r["released"]
+        ):
+            # What was still to ship is refunded, the rest went out: the order is shipped (and
+            # can be delivered), as if its last shipment had taken those units.
+            status = SHIPPED
+        if status != self.status:
             self._move(status)
-        elif self.status in (CANCELLED, REFUNDED, RETURNED, PENDING_PAYMENT):
-            raise OrderStateError(
-                f"an order that is {self.status} cannot be refunded", status=self.status
-            )
         self._trigger(
             self.Refunded,
             at,

@@ -413,6 +413,33 @@ def test_full_refund_with_and_without_restock(orion: Orion, api: Api) -> None:
         assert refused["current_status"] in ("refunded", "returned"), refused
 
 
+def test_refunding_what_was_left_to_ship_makes_the_order_shipped(orion: Orion, api: Api) -> None:
+    """Issue 11: paid 3, shipped 2, the third refunded; the order was stuck partially shipped
+    (ship: nothing left; deliver: refused). Nothing is left to ship, so it is shipped."""
+    shop = open_shop(orion)
+    a = shop.skus[0]
+    placed = buy(orion, shop, {a: 3})
+    url = orders_url(shop, str(placed.order_id))
+    orion.orders.record_payment(CTX, shop.store_id, placed.order_id, amount=total_of(shop, {a: 3}))
+    api.post(f"{url}/ship", {"carrier": "Post", "lines": [{"sku": a, "quantity": 2}]}, expect=200)
+    refunded = api.post(
+        f"{url}/refund", {"lines": [{"sku": a, "quantity": 1}], "reason": "short"}, expect=200
+    ).json()
+    detail = read(api, url, refunded["position"])
+    assert detail["status"] == "shipped"
+    assert detail["refunded_amount"] == shop.prices[a]
+    assert (on_hand(orion, shop, a), available(orion, shop, a)) == (48, 48)
+
+    head = orion.platform.head()
+    again = problem(api.post(f"{url}/ship", {"carrier": "Post"}), 409)
+    assert again["current_status"] == "shipped"
+    assert orion.platform.head() == head
+    delivered = api.post(f"{url}/deliver", None, expect=200).json()
+    detail = read(api, url, delivered["position"])
+    assert detail["status"] == "delivered"
+    assert [t["type"] for t in detail["timeline"]][-3:] == ["shipped", "refunded", "delivered"]
+
+
 # -- tenancy and roles --------------------------------------------------------------------------
 
 
