@@ -1,5 +1,6 @@
 """Carts: a guest's, found by its signed token, or a logged-in customer's. Adding checks that
-the variant is on sale and says how many are left when the shopper asks for more."""
+the variant is on sale and says how many are left when the shopper asks for more (counting the
+cart's own checkout hold as its own, as checkout does)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from application.inventory.app import InventoryService
 from application.platform import CommandResult, Decision, Platform
 from domain.cart.aggregates import Cart, CartLineNotFoundError, check_line_quantity
 from domain.catalog.aggregates import Product, SkuClaim
+from domain.inventory.aggregates import checkout_hold_id
 from domain.inventory.errors import InsufficientStockError
 from domain.shared.errors import AuthenticationError, NotFoundError, ValidationError
 from domain.shared.ids import customer_cart_id, sku_claim_id
@@ -81,11 +83,12 @@ class CartService:
         at = self.platform.clock.now()
         lines = []
         for line in cart.lines.values() if cart else []:
+            available = self._available(store_id, cart, line["sku"], at) if cart else 0
             lines.append(
                 {
                     **line,
                     "line_total": int(line["unit_price"]) * int(line["quantity"]),
-                    "available": self.inventory.available(store_id, line["sku"], at),
+                    "available": available,
                 }
             )
         return {
@@ -144,8 +147,12 @@ class CartService:
                 }
         raise NotFoundError(f"nothing on sale under SKU {sku!r}", sku=sku)
 
-    def _check_stock(self, store_id: UUID, sku: str, wanted: int, at: datetime) -> None:
-        available = self.inventory.available(store_id, sku, at)
+    def _available(self, store_id: UUID, cart: Cart, sku: str, at: datetime) -> int:
+        """What the cart may have of ``sku``: its own checkout hold counts as available to it."""
+        return self.inventory.available(store_id, sku, at, holder=checkout_hold_id(cart.id))
+
+    def _check_stock(self, store_id: UUID, cart: Cart, sku: str, wanted: int, at: datetime) -> None:
+        available = self._available(store_id, cart, sku, at)
         if wanted > available:
             raise InsufficientStockError(
                 f"{sku}: only {available} left", sku=sku, available=available, requested=wanted
@@ -164,7 +171,7 @@ class CartService:
         def decide(at: datetime) -> Decision:
             cart = self._cart_for_change(store_id, target, at)
             self._check_stock(
-                store_id, variant["sku"], cart.quantity_of(variant["sku"]) + quantity, at
+                store_id, cart, variant["sku"], cart.quantity_of(variant["sku"]) + quantity, at
             )
             cart.add(
                 sku=variant["sku"],
@@ -190,7 +197,7 @@ class CartService:
             if sku not in cart.lines:
                 raise CartLineNotFoundError(f"no line for SKU {sku!r} in the cart", sku=sku)
             if quantity > cart.quantity_of(sku):
-                self._check_stock(store_id, sku, quantity, at)
+                self._check_stock(store_id, cart, sku, quantity, at)
             cart.change_quantity(sku=sku, quantity=quantity, at=at)
             return Decision(cart)
 
@@ -229,7 +236,7 @@ class CartService:
                 raise NotFoundError("no such cart")
             cart = self._cart_for_change(store_id, CartRef(customer_id=customer_id), at)
             for line in source.lines.values():
-                available = self.inventory.available(store_id, line["sku"], at)
+                available = self._available(store_id, cart, line["sku"], at)
                 wanted = min(
                     int(line["quantity"]), max(available - cart.quantity_of(line["sku"]), 0)
                 )

@@ -98,8 +98,11 @@ class InventoryService:
             if item is not None:
                 yield item
 
-    def available(self, store_id: UUID, sku: str, at: datetime) -> int:
-        return sum(max(item.available(at), 0) for item in self.items(store_id, sku))
+    def available(
+        self, store_id: UUID, sku: str, at: datetime, *, holder: UUID | None = None
+    ) -> int:
+        """Units of ``sku`` available at every location; to ``holder``, its own hold too."""
+        return sum(item.available_to(holder, at) for item in self.items(store_id, sku))
 
     def allocate(self, store_id: UUID, sku: str, quantity: int, at: datetime) -> Allocation:
         """Where ``quantity`` units of ``sku`` would come from: the default location first,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
-from uuid import UUID, uuid4, uuid5
+from uuid import UUID, uuid4
 
 from application.cart.app import CartRef, CartService
 from application.context import CommandContext
@@ -21,7 +21,7 @@ from application.orders.setup import CommerceSetupService
 from application.platform import CommandResult, Decision, Platform, check_version
 from domain.identity.aggregates import Customer
 from domain.identity.values import Address, normalise_email
-from domain.inventory.aggregates import StockItem
+from domain.inventory.aggregates import StockItem, checkout_hold_id
 from domain.inventory.errors import InsufficientStockError
 from domain.orders.aggregates import PAYMENT_METHODS, Order
 from domain.orders.pricing import TaxPolicy, ZeroTax, compute_totals, priced_lines
@@ -81,9 +81,8 @@ class Placed:
     payment: dict[str, Any] = field(default_factory=dict)
 
 
-def hold_id(cart_id: UUID) -> UUID:
-    """The reservation id of a cart's checkout hold (one per cart)."""
-    return uuid5(cart_id, "checkout-hold")
+# The reservation id of a cart's checkout hold (one per cart), which the cart counts too.
+hold_id = checkout_hold_id
 
 
 class OrderService:
@@ -115,7 +114,9 @@ class OrderService:
         return order
 
     def contact(self, order: Order) -> dict[str, Any] | None:
-        """The order's e-mail and addresses, or None once the person was erased."""
+        """The order's e-mail and addresses, or None once the person was erased. The order does
+        not know whether its customer was erased since: ``open`` does, in every process (see
+        ``PersonalData``), for one check of the erasure clock per request."""
         return self.personal.open(order.subject_id, order.sealed_contact)
 
     def _store(self, store_id: UUID, *, recent: bool = False) -> Store:
@@ -242,7 +243,7 @@ class OrderService:
                 for item in self.inventory.iter_items(store_id, line["sku"], locations, saved=True):
                     read.append(item)
                     # This cart's own hold counts as available to it.
-                    free = max(item.available(at), 0) + item.reservation(held_for_cart, at)
+                    free = item.available_to(held_for_cart, at)
                     available += free
                     take = min(free, need)
                     if take:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from domain.inventory.errors import (
     InsufficientStockError,
@@ -26,6 +26,11 @@ from domain.shared.ids import stock_item_id, store_singleton_id
 MAX_QUANTITY = 1_000_000
 ADJUST_REASONS = ("count", "damage", "loss", "found", "correction")
 LOCATION_CODE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$")
+
+
+def checkout_hold_id(cart_id: UUID) -> UUID:
+    """The reservation id of a cart's checkout hold (one per cart)."""
+    return uuid5(cart_id, "checkout-hold")
 
 
 def check_quantity(quantity: int, field: str = "quantity", *, allow_zero: bool = False) -> int:
@@ -205,6 +210,12 @@ class StockItem(OrionAggregate):
 
     def available(self, at: datetime) -> int:
         return self.on_hand - self.reserved(at)
+
+    def available_to(self, holder: UUID | None, at: datetime) -> int:
+        """What the holder of a reservation (a cart, through its checkout hold) may take: what
+        is available to anyone, plus what its own reservation still holds."""
+        own = self.reservation(holder, at) if holder is not None else 0
+        return max(self.available(at), 0) + own
 
     def is_low(self, at: datetime) -> bool:
         return self.available(at) <= self.low_stock_threshold

@@ -178,6 +178,33 @@ def test_more_than_available_is_409_saying_how_many_are_left(
     assert quantities(view(client, code, **{TOKEN: token})) == {sku: 3}
 
 
+def test_the_cart_s_own_checkout_hold_counts_as_available_to_it(
+    client: TestClient, api: Api, orion: Orion, store: dict[str, Any]
+) -> None:
+    """Issue 11: holding 4 of 10 (checkout started), the shopper may raise the line to 10, as
+    checkout would let them buy 10; anyone else sees 6."""
+    code = store["code"]
+    sku = on_sale(api, orion, store["id"], stock=10)
+    orion.commerce.change_settings(STOCK_CTX, UUID(store["id"]), {"checkout_hold_minutes": 15})
+    token = add(client, code, sku, 4)["cart_token"]
+    started = client.post(f"/api/v1/shop/{code}/checkout/start", headers={TOKEN: token})
+    assert started.status_code == 200 and started.json()["hold"], started.text
+    assert view(client, code, **{TOKEN: token})["lines"][0]["available"] == 10
+
+    rival = add(client, code, sku, 6)["cart_token"]
+    assert view(client, code, **{TOKEN: rival})["lines"][0]["available"] == 6
+    short = client.patch(f"{cart(code)}/lines/{sku}", json={"quantity": 7}, headers={TOKEN: rival})
+    assert short.status_code == 409 and short.json()["available"] == 6, short.text
+
+    mine = client.patch(f"{cart(code)}/lines/{sku}", json={"quantity": 10}, headers={TOKEN: token})
+    assert mine.status_code == 200, mine.text
+    assert quantities(view(client, code, **{TOKEN: token})) == {sku: 10}
+    more = client.post(
+        f"{cart(code)}/lines", json={"sku": sku, "quantity": 1}, headers={TOKEN: token}
+    )
+    assert more.status_code == 409 and more.json()["available"] == 10, more.text
+
+
 def test_retried_add_with_a_token_replays_and_writes_nothing(
     client: TestClient, api: Api, orion: Orion, store: dict[str, Any]
 ) -> None:

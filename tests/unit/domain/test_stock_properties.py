@@ -118,6 +118,11 @@ class Model:
     def available(self, now: datetime) -> int:
         return self.on_hand - self.reserved(now)
 
+    def available_to(self, rid: UUID, now: datetime) -> int:
+        """To the holder of ``rid``: what anyone may take, and what its own hold holds."""
+        quantity, expires = self.held.get(rid, (0, None))
+        return self.available(now) + (quantity if expires is None or expires > now else 0)
+
     def take(self, rid: UUID, units: int) -> None:
         quantity, expires = self.held[rid]
         if quantity > units:
@@ -254,6 +259,10 @@ def assert_agrees(item: StockItem, model: Model, events: list[Any], now: datetim
         assert item.reserved(when) >= 0
         assert item.available(when) >= 0
         assert item.available(when) == model.available(when)
+        assert item.available_to(None, when) == model.available(when)
+        for slot in (*ORDER_SLOTS, *HOLD_SLOTS):
+            rid = reservation_id(slot)
+            assert item.available_to(rid, when) == model.available_to(rid, when)
     assert item.on_hand >= 0
 
 
@@ -334,6 +343,18 @@ def test_expired_holds_do_not_count_and_a_new_hold_under_their_id_replaces_them(
     kinds = [type(e).__name__ for e in item.collect_events()]
     assert kinds[-2:] == ["ReservationReleased", "Reserved"]
     assert item.available(at(11)) == 3
+
+
+def test_a_cart_s_own_hold_is_available_to_it_and_to_nobody_else() -> None:
+    """Issue 11: a shopper holding 4 of 10 may have all 10; anyone else 6; once the hold has
+    expired, everybody 10."""
+    item = StockItem.create(store_id=STORE, location_id=LOCATION, sku="TS-1", at=at(0))
+    item.receive(quantity=10, reference=None, at=at(0))
+    hold, other = reservation_id(2), reservation_id(3)
+    item.reserve(reservation_id=hold, quantity=4, order_id=None, expires_at=at(15), at=at(1))
+    assert item.available_to(hold, at(2)) == 10
+    assert item.available_to(other, at(2)) == item.available_to(None, at(2)) == 6
+    assert item.available_to(hold, at(15)) == item.available_to(None, at(15)) == 10
 
 
 def test_an_expired_hold_cannot_be_committed() -> None:
