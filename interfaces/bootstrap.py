@@ -33,10 +33,11 @@ from application.orders.mails import OrderMails, order_mail_reaction
 from application.orders.setup import CommerceSetupService
 from application.platform import OrionApplication, Platform
 from application.ports import Clock
+from application.reactions import Job
 from application.stores.app import StoreService
 from domain.shared.personal import PersonalData
 from interfaces.adapters.mail import mailer_from_settings
-from interfaces.adapters.vault import SqlPersonalData
+from interfaces.adapters.vault import SqlPersonalData, one_use
 from interfaces.listen import listen_in_background
 from interfaces.reactions import ReactionRunner
 from interfaces.scheduler import Scheduler
@@ -52,6 +53,7 @@ from projections.orders.numbers import NAME as ORDER_NUMBERS
 from projections.orders.projector import order_projections
 from projections.read import ReadModels
 from projections.stores.projector import StoresProjection
+from workers.identity import ACCOUNT_SERVICES
 from workers.orders import PAYMENT_TIMEOUTS, order_number, pending_payment_orders
 from workers.queue import InlineJobQueue, JobQueue, job_queue_from_settings
 from workers.runtime import Runtime, claims_from_settings, install
@@ -173,6 +175,10 @@ class Orion:
     runtime: Runtime
     extras: dict[str, Any] = field(default_factory=dict)
 
+    def enqueue(self, job: Job) -> None:
+        """Queue a job a use case describes (one that must not hold up the answer)."""
+        self.jobs.enqueue(job.func, *job.args, job_id=job.job_id, timeout=job.timeout)
+
     def start_background(self) -> None:
         """Follow the log in this process: read models, and the reactions that queue jobs."""
         self.projections.on_position = self.read.heard
@@ -239,6 +245,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
             projections=projections,
             registry=registry,
             own_thread=(ORDER_NUMBERS,),  # checkout waits for it
+            batch_scope=one_use,  # a batch checks the personal-data keys' erasures once
         )
         engine.setup()
         personal.setup()
@@ -275,10 +282,12 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
     carts = CartService(platform, inventory, keyring)
     commerce = CommerceSetupService(platform)
     orders = OrderService(platform, inventory, carts, commerce, personal)
-    read = ReadModels(reader_engine, registry)
+    read = ReadModels(reader_engine, registry, erased=personal.erased)
     OrderMails(orders, lambda store_id, order_id: order_number(read, store_id, order_id)).register(
         runtime.composers
     )
+    runtime.services[ACCOUNT_SERVICES["user"]] = users
+    runtime.services[ACCOUNT_SERVICES["customer"]] = customers
     runtime.services[PAYMENT_TIMEOUTS] = PaymentTimeouts(
         orders, lambda now: pending_payment_orders(read, now)
     )

@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     # (since its last successful login). Raise the first behind a NAT that many share.
     login_limit_per_ip: int = 30
     login_limit_per_account: int = 10
+    # Password-reset requests per hour: per client IP, and per address (known or not), which
+    # bounds the mails anyone can have sent to one person.
+    reset_limit_per_ip: int = 10
+    reset_limit_per_account: int = 5
     # Browsers only send Secure cookies over HTTPS; a developer on http://localhost may relax it.
     cookie_secure: bool = True
 

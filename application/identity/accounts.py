@@ -13,7 +13,9 @@ from application.context import CommandContext
 from application.identity.keys import Keyring, Passwords, hash_secret, new_secret, same_hash
 from application.identity.tokens import AccessClaims, AccessTokens
 from application.platform import CommandResult, Decision, Platform
+from application.reactions import Job
 from domain.identity.aggregates import (
+    ERASED,
     EmailClaim,
     LoginAttempt,
     Session,
@@ -27,6 +29,8 @@ from domain.shared.personal import PersonalData
 
 AccountT = TypeVar("AccountT", bound=_Account)
 RESET_LIFETIME = timedelta(hours=1)
+# The job that starts a requested reset (``workers/identity.py``), after the request's answer.
+REQUEST_RESET_JOB = "workers.identity.request_password_reset"
 WRONG_LOGIN = "the e-mail address or the password is wrong"
 
 
@@ -66,7 +70,14 @@ class AccountService(Generic[AccountT]):
 
     def profile(self, account: AccountT) -> dict[str, Any] | None:
         """The account's personal data in clear, or None once erased."""
-        return self.kit.personal.open(account.id, account.sealed)
+        return self.open(account, account.sealed)
+
+    def open(self, account: AccountT, sealed: str | None) -> dict[str, Any] | None:
+        """One of the account's sealed values in clear. An erased account's are never opened
+        again, whatever a key cache still holds: None."""
+        if account.status == ERASED:
+            return None
+        return self.kit.personal.open(account.id, sealed)
 
     def find_by_email(self, scope: str, email: str) -> AccountT | None:
         claim = self.platform.find(EmailClaim, self.claim_id(scope, email))
@@ -77,13 +88,31 @@ class AccountService(Generic[AccountT]):
     def claim_id(self, scope: str, email: str) -> UUID:
         return email_claim_id(scope, self.kit.keyring.email_index(scope, email))
 
+    def email_ref(self, scope: str, email: str) -> UUID:
+        """The account an address reaches, named by the id of its e-mail claim: one id for
+        every spelling of the address (case, padding, full-width letters), found by the same
+        work whether or not it has an account, and a keyed hash, not personal data. Throttles
+        key on it. A string that is not an address is a ``ValidationError``."""
+        return self.claim_id(scope, normalise_email(email))
+
+    def account_ref(self, account_id: UUID) -> UUID | None:
+        """``email_ref`` of an account's own address (None if there is no such account)."""
+        account = self.find(account_id)
+        if account is None:
+            return None
+        return email_claim_id(self.claim_scope(account), account.email_index)
+
+    def claim_scope(self, account: AccountT) -> str:
+        """The scope of the account's e-mail claim: the platform's, or its store's."""
+        raise NotImplementedError
+
     # -- building blocks for the use cases --------------------------------------------------
 
     def seal_credentials(self, account_id: UUID, password: str) -> str:
         return self.kit.personal.seal(account_id, {"hash": self.kit.passwords.hash(password)})
 
     def password_matches(self, account: AccountT | None, password: str) -> bool:
-        creds = self.kit.personal.open(account.id, account.credentials) if account else None
+        creds = self.open(account, account.credentials) if account else None
         return self.kit.passwords.verify(password, creds.get("hash") if creds else None)
 
     def claim_email(self, scope: str, email: str, owner_id: UUID, at: datetime) -> EmailClaim:
@@ -293,9 +322,23 @@ class AccountService(Generic[AccountT]):
     def request_password_reset(
         self, ctx: CommandContext, *, scope: str, email: str
     ) -> CommandResult | None:
-        """Starts a reset if the address has an active account; answers alike either way."""
-        email = normalise_email(email)
-        account = self.find_by_email(scope, email)
+        """Starts a reset now if the address has an active account. The API queues
+        ``password_reset_job`` instead, so that its answer does not wait for the write."""
+        return self.start_password_reset(ctx, self.email_ref(scope, email))
+
+    def password_reset_job(self, ctx: CommandContext, ref: UUID) -> Job:
+        """A reset request for the address ``ref`` names (``email_ref``), as a job. Only an
+        address with an account writes, and a request that waited for that write would tell by
+        its time which addresses have accounts: the job is queued alike for every address, and
+        finds out after the answer. Its arguments are ids (job queues keep them)."""
+        store = str(ctx.store_id) if ctx.store_id else None
+        return Job(REQUEST_RESET_JOB, (self.kind, str(ref), ctx.actor, ctx.correlation_id, store))
+
+    def start_password_reset(self, ctx: CommandContext, ref: UUID) -> CommandResult | None:
+        """The work of a reset request: a reset is pending for the active account the address
+        reaches, if there is one; else nothing is written."""
+        claim = self.platform.find(EmailClaim, ref)
+        account = self.find(claim.owner_id) if claim and claim.owner_id else None
         if account is None or not account.is_active:
             return None
 

@@ -42,6 +42,9 @@ class CustomerService(AccountService[Customer]):
             raise AccountNotFoundError(f"no customer {customer_id}", customer_id=str(customer_id))
         return customer
 
+    def claim_scope(self, account: Customer) -> str:
+        return scope_of(account.store_id)
+
     def _store(self, store_id: UUID) -> Store:
         store = self.platform.find(Store, store_id)
         if store is None or not store.is_active:
@@ -171,7 +174,7 @@ class CustomerService(AccountService[Customer]):
     def addresses(self, customer: Customer) -> list[dict[str, Any]]:
         answer = []
         for address_id, sealed in customer.addresses.items():
-            data = self.kit.personal.open(customer.id, sealed)
+            data = self.open(customer, sealed)
             if data is None:
                 continue
             answer.append(
@@ -222,7 +225,7 @@ class CustomerService(AccountService[Customer]):
     ) -> CommandResult:
         def decide(at: datetime) -> Decision:
             customer = self.get(store_id, customer_id)
-            current = self.kit.personal.open(customer.id, customer._address(address_id)) or {}
+            current = self.open(customer, customer._address(address_id)) or {}
             if changes:
                 parsed = Address.parse({**current, **changes})
                 customer.change_address(

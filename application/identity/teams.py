@@ -16,7 +16,7 @@ from domain.identity.aggregates import ApiKey, Team, User
 from domain.identity.errors import ApiKeyNotFoundError, TokenError
 from domain.identity.values import check_role, normalise_email
 from domain.shared.errors import AuthenticationError, ConflictError
-from domain.shared.ids import team_id
+from domain.shared.ids import email_claim_id, team_id
 from domain.stores.aggregates import Store
 from domain.stores.errors import StoreNotFoundError
 from domain.stores.values import check_name
@@ -103,6 +103,17 @@ class TeamService:
         if ids is None:
             raise TokenError()
         return ids[0], ids[1]
+
+    def invitee_ref(self, token: str) -> UUID | None:
+        """The account an invitation's address reaches (``AccountService.email_ref``): who
+        accepts it with a password proves that account's. None for a bad token."""
+        try:
+            store_id, invitation_id = self.parse_invitation_token(token)
+        except TokenError:
+            return None
+        team = self.team(store_id)
+        invitation = team.invitations.get(invitation_id) if team else None
+        return email_claim_id(PLATFORM, invitation["email_index"]) if invitation else None
 
     def invitation_email(self, invitation_id: UUID, sealed: str) -> str | None:
         data = self.kit.personal.open(invitation_id, sealed)

@@ -21,6 +21,9 @@ class UserService(AccountService[User]):
     kind = "user"
     cls = User
 
+    def claim_scope(self, account: User) -> str:
+        return PLATFORM
+
     def get(self, user_id: UUID) -> User:
         user = self.find(user_id)
         if user is None:

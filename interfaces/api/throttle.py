@@ -1,6 +1,18 @@
-"""Throttles for guessable endpoints: logins per IP and per account, reset requests per IP."""
+"""Throttles for guessable endpoints: password checks per IP and per account, reset requests
+per IP and per address, registrations per IP.
+
+A throttle that protects an account is keyed on the account the request reaches, never on the
+address as typed: ``AccountService.email_ref`` names it by the id of the e-mail claim the
+normalised address leads to. Every spelling of an address (case, padding, full-width letters
+that IDNA maps to ASCII) then spends one budget, known and unknown addresses alike, and the key
+is a keyed hash with no personal data in it. Signing in, accepting an invitation with an
+existing account's password, changing a password and deleting one's account all check the
+account's password, so they share its budget.
+"""
 
 from __future__ import annotations
+
+from uuid import UUID
 
 from fastapi import Request
 
@@ -8,11 +20,11 @@ from domain.shared.errors import RateLimitedError
 from interfaces.api.ratelimit import RateLimiter
 from interfaces.api.sessions import client_ip
 
-# (attempts, window in seconds). Per account counts attempts since the last success, so a
-# legitimate user who signs in is not locked out by their own earlier typos.
+# Windows in seconds. Per account counts attempts since the last success, so a legitimate user
+# who signs in is not locked out by their own earlier typos.
 LOGIN_IP_WINDOW = 300
 LOGIN_ACCOUNT_WINDOW = 900
-RESET_PER_IP = (10, 3600)
+RESET_WINDOW = 3600
 REGISTER_PER_IP = (20, 3600)
 
 
@@ -30,26 +42,31 @@ def _hit(request: Request, key: str, rule: tuple[int, int]) -> None:
         )
 
 
-def account_key(scope: str, email: str) -> str:
-    # Hashed by the limiter before it reaches Redis; the same for known and unknown addresses.
-    return f"login:account:{scope}:{email.strip().lower()}"
+def account_key(ref: UUID) -> str:
+    """The key of an account's password checks (``ref``: ``AccountService.email_ref``)."""
+    return f"password:account:{ref}"
 
 
-def guard_login(request: Request, scope: str, email: str) -> str:
-    """Counts a login attempt; refuses it (429) past either limit. Returns the account key."""
+def guard_password(request: Request, ref: UUID) -> str:
+    """Counts a check of the password of the account ``ref`` names, from this client;
+    refuses it (429) past either limit. Returns the account's key for ``password_proved``."""
     settings = request.app.state.orion.settings
     _hit(request, f"login:ip:{client_ip(request)}", (settings.login_limit_per_ip, LOGIN_IP_WINDOW))
-    key = account_key(scope, email)
+    key = account_key(ref)
     _hit(request, key, (settings.login_limit_per_account, LOGIN_ACCOUNT_WINDOW))
     return key
 
 
-def login_succeeded(request: Request, key: str) -> None:
+def password_proved(request: Request, key: str) -> None:
     limiter(request).reset(key)
 
 
-def guard_reset_request(request: Request) -> None:
-    _hit(request, f"reset:ip:{client_ip(request)}", RESET_PER_IP)
+def guard_reset_request(request: Request, ref: UUID) -> None:
+    """Counts a reset request from this client and for the address ``ref`` names (mails to
+    one address are bounded, whoever asks, whether or not it has an account)."""
+    settings = request.app.state.orion.settings
+    _hit(request, f"reset:ip:{client_ip(request)}", (settings.reset_limit_per_ip, RESET_WINDOW))
+    _hit(request, f"reset:account:{ref}", (settings.reset_limit_per_account, RESET_WINDOW))
 
 
 def guard_registration(request: Request) -> None:

@@ -18,6 +18,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
 from application.context import CommandContext
+from application.identity.customers import scope_of
 from application.identity.keys import hash_secret, same_hash
 from domain.identity.aggregates import Customer, Session
 from domain.identity.errors import TokenError
@@ -58,10 +59,10 @@ from interfaces.api.sessions import (
     session_answer,
 )
 from interfaces.api.throttle import (
-    guard_login,
+    guard_password,
     guard_registration,
     guard_reset_request,
-    login_succeeded,
+    password_proved,
 )
 from interfaces.bootstrap import Orion
 
@@ -122,6 +123,12 @@ async def signed_in(store_id: ShopDep, principal: PrincipalDep) -> SignedIn:
 
 
 CustomerDep = Annotated[SignedIn, Depends(signed_in)]
+
+
+def guard_customer_password(request: Request, orion: Orion, me: SignedIn) -> str:
+    """Counts a check of the signed-in customer's password against their account's budget,
+    the one their logins spend."""
+    return guard_password(request, orion.customers.account_ref(me.customer_id) or me.customer_id)
 
 
 def public_ctx(request: Request) -> CommandContext:
@@ -218,12 +225,12 @@ def login(
     response: Response,
     cart_token: CartToken = None,
 ) -> SessionAnswer:
-    key = guard_login(request, str(store_id), body.email)
+    key = guard_password(request, orion.customers.email_ref(scope_of(store_id), body.email))
     # Unknown e-mail, wrong password and deactivated account all get the same 401.
     issued = orion.customers.login_customer(
         public_ctx(request), store_id, email=body.email, password=body.password
     )
-    login_succeeded(request, key)
+    password_proved(request, key)
     merge_guest_cart(orion, request, store_id, issued.account_id, cart_token)
     return session_answer(
         issued,
@@ -322,9 +329,12 @@ def refresh(
 def request_password_reset(
     body: ResetRequest, store_id: ShopDep, orion: OrionDep, request: Request
 ) -> ResetRequested:
-    guard_reset_request(request)
-    # The e-mail with the link is sent by a job that follows the log.
-    orion.customers.request_reset(public_ctx(request), store_id, email=body.email)
+    # The same work whether or not the address has an account, so that neither the answer nor
+    # its time tells: the reset itself is a queued job. Its mail is sent by a job that follows
+    # the log.
+    ref = orion.customers.email_ref(scope_of(store_id), body.email)
+    guard_reset_request(request, ref)
+    orion.enqueue(orion.customers.password_reset_job(public_ctx(request).for_store(store_id), ref))
     return ResetRequested(detail=RESET_REQUESTED)
 
 
@@ -392,10 +402,12 @@ def change_password(
     me: CustomerDep,
     orion: OrionDep,
     ctx: CommandCtx,
+    request: Request,
     response: Response,
 ) -> SessionAnswer:
     # Every session ends (older tokens carry a stale credentials version); this client gets
-    # a fresh one so that it stays signed in.
+    # a fresh one so that it stays signed in. The current password counts as a login attempt.
+    key = guard_customer_password(request, orion, me)
     issued = orion.customers.change_password(
         ctx.for_store(me.store_id),
         me.customer_id,
@@ -403,6 +415,7 @@ def change_password(
         new_password=body.new_password,
         store_id=me.store_id,
     )
+    password_proved(request, key)
     return session_answer(
         issued,
         response,
@@ -514,14 +527,17 @@ def delete_me(
     me: CustomerDep,
     orion: OrionDep,
     ctx: CommandCtx,
+    request: Request,
     response: Response,
 ) -> None:
     """Deletes the account: the person's key is destroyed, so everything sealed with it in the
     log is unreadable for good; the e-mail is free to sign up again as a new account."""
     customer = orion.customers.get(me.store_id, me.customer_id)
-    # A stolen access token alone must not be enough to erase someone.
+    # A stolen access token alone must not be enough to erase someone, nor to guess freely.
+    key = guard_customer_password(request, orion, me)
     if not orion.customers.password_matches(customer, body.password):
         raise ValidationError("password", "is not the account's password")
+    password_proved(request, key)
     orion.customers.erase(ctx, me.store_id, me.customer_id, by="self")
     # Every token is dead already (erasure bumps the credentials version); this ends the
     # session on record too and clears the browser's cookies.

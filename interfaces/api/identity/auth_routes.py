@@ -44,7 +44,7 @@ from interfaces.api.sessions import (
     refresh_token_from,
     session_answer,
 )
-from interfaces.api.throttle import guard_login, guard_reset_request, login_succeeded
+from interfaces.api.throttle import guard_password, guard_reset_request, password_proved
 from interfaces.bootstrap import Orion
 from projections.identity import queries
 
@@ -110,11 +110,11 @@ def _uses_refresh_cookie(request: Request, given: str | None) -> bool:
 @router.post("/login", response_model=SessionAnswer, response_model_exclude_none=True)
 def login(body: LoginBody, request: Request, response: Response, orion: OrionDep) -> SessionAnswer:
     """Signs a user in. A wrong e-mail and a wrong password get the same answer."""
-    key = guard_login(request, PLATFORM, body.email)
+    key = guard_password(request, orion.users.email_ref(PLATFORM, body.email))
     issued = orion.users.login_user(
         anonymous_ctx(request), email=body.email, password=body.password
     )
-    login_succeeded(request, key)
+    password_proved(request, key)
     return signed_in(issued, response, orion, use_cookies=body.use_cookies)
 
 
@@ -249,6 +249,8 @@ def change_password(
 ) -> SessionAnswer:
     """Changes the password and signs out every session; this client gets a new one."""
     _, by_cookie = presented_token(request)
+    # The current password is a guess like a login's (a stolen token must not allow more).
+    key = guard_password(request, orion.users.account_ref(caller.user_id) or caller.user_id)
     issued = orion.users.change_password(
         user_ctx(request, caller.principal),
         caller.user_id,
@@ -256,6 +258,7 @@ def change_password(
         new_password=body.new_password,
         store_id=None,
     )
+    password_proved(request, key)
     return signed_in(issued, response, orion, use_cookies=body.use_cookies or by_cookie)
 
 
@@ -264,10 +267,12 @@ def change_password(
 
 @router.post("/password-reset/request", status_code=202, response_class=Response)
 def request_password_reset(body: ResetRequest, request: Request, orion: OrionDep) -> Response:
-    """Answers 202 whether or not the address has an account: it reveals nothing. The mail
-    with the link is sent by a job that follows the log."""
-    guard_reset_request(request)
-    orion.users.request_password_reset(anonymous_ctx(request), scope=PLATFORM, email=body.email)
+    """Answers 202 whether or not the address has an account: it reveals nothing, by its
+    answer or by its time (the same work either way; the reset itself is a queued job). The
+    mail with the link is sent by a job that follows the log."""
+    ref = orion.users.email_ref(PLATFORM, body.email)
+    guard_reset_request(request, ref)
+    orion.enqueue(orion.users.password_reset_job(anonymous_ctx(request), ref))
     return Response(status_code=202)
 
 
@@ -287,7 +292,12 @@ def accept_invitation(
     body: InvitationAccept, request: Request, response: Response, orion: OrionDep
 ) -> SessionAnswer:
     """A new person sets a password (and a name); someone with an account gives theirs."""
+    # Giving an existing account's password here is a login attempt on it.
+    ref = orion.teams.invitee_ref(body.token)
+    key = guard_password(request, ref) if ref else None
     issued = orion.teams.accept(
         anonymous_ctx(request), token=body.token, password=body.password, name=body.name
     )
+    if key:
+        password_proved(request, key)
     return signed_in(issued, response, orion, use_cookies=body.use_cookies)

@@ -19,6 +19,7 @@ from interfaces.api.app import create_app
 from interfaces.bootstrap import Orion, bootstrap
 from interfaces.settings import Settings
 from tests.builders import Api
+from tests.integration.api.test_staff_auth import HeldJobs, run_queued_jobs, spellings
 
 PASSWORD = "correct horse battery"
 OTHER_PASSWORD = "another fine passphrase"
@@ -292,6 +293,50 @@ def test_cookie_sessions_need_the_csrf_header(orion: Orion, api: Api) -> None:
         assert browser.get(f"{account(code)}/me").status_code == 401
 
 
+@pytest.mark.parametrize("known", [True, False])
+def test_the_login_throttle_holds_for_every_spelling_of_the_address(
+    client: TestClient, orion: Orion, store: dict[str, Any], known: bool
+) -> None:
+    code, email = store["code"], random_email()
+    if known:
+        register(client, code, email)
+    forms = spellings(email)
+    for n in range(10):  # the account's budget, spent under several spellings
+        wrong = login(client, code, forms[n % len(forms)], "wrong password")
+        assert wrong.status_code == 401, wrong.text
+    head = orion.platform.head()
+    for form in forms:
+        throttled = login(client, code, form)
+        assert throttled.status_code == 429, (form, throttled.text)
+        assert throttled.headers["content-type"].startswith("application/problem+json")
+        assert 0 < int(throttled.headers["Retry-After"]) <= 900
+    assert orion.platform.head() == head
+
+
+def test_password_checks_of_a_signed_in_customer_count_against_the_account(
+    client: TestClient, store: dict[str, Any]
+) -> None:
+    # A stolen access token must not allow unlimited guesses of the password.
+    code, email = store["code"], random_email()
+    made = register(client, code, email)
+    me = bearer(made["access_token"])
+    for n in range(10):
+        if n % 2:
+            guess = client.post(
+                f"{account(code)}/me/password",
+                json={"current_password": "wrong password", "new_password": OTHER_PASSWORD},
+                headers=me,
+            )
+        else:
+            guess = client.request(
+                "DELETE", f"{account(code)}/me", json={"password": "wrong password"}, headers=me
+            )
+        assert guess.status_code == 422, guess.text
+    erase = client.request("DELETE", f"{account(code)}/me", json={"password": PASSWORD}, headers=me)
+    assert erase.status_code == 429, erase.text
+    assert login(client, code, email).status_code == 429
+
+
 # -- passwords ---------------------------------------------------------------------------------
 
 
@@ -345,6 +390,7 @@ def test_password_reset_flow(client: TestClient, orion: Orion, api: Api) -> None
     assert unknown.json() == known.json()
     assert unknown.headers["content-type"] == known.headers["content-type"]
 
+    run_queued_jobs(orion)
     token = pending_reset_token(orion, made["account_id"])
     confirm = f"{account(code)}/password-reset/confirm"
     head = orion.platform.head()
@@ -380,6 +426,48 @@ def test_password_reset_flow(client: TestClient, orion: Orion, api: Api) -> None
     assert field_error(again)[0] == "token"
 
 
+def test_a_reset_request_answers_alike_and_before_anything_is_written(
+    client: TestClient, orion: Orion, store: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As for staff: a known address does the same work as an unknown one up to the answer
+    (one queued job, nothing written); the job writes the reset afterwards."""
+    code, email = store["code"], random_email()
+    made = register(client, code, email)
+    jobs = HeldJobs()
+    monkeypatch.setattr(orion, "jobs", jobs)
+    head = orion.platform.head()
+    request = f"{account(code)}/password-reset/request"
+    known = client.post(request, json={"email": spellings(email)[2]})
+    unknown = client.post(request, json={"email": random_email()})
+    assert known.status_code == unknown.status_code == 202
+    assert known.content == unknown.content
+    assert orion.platform.head() == head  # nothing written on the way to either answer
+    (known_func, known_args), (unknown_func, unknown_args) = jobs.held
+    assert known_func == unknown_func
+    kind, ref, actor, _, store_id = known_args
+    assert (kind, actor, store_id) == (unknown_args[0], unknown_args[2], unknown_args[4])
+    assert store_id == store["id"] and ref != unknown_args[1]
+
+    jobs.run()
+    assert pending_reset_token(orion, made["account_id"])
+    assert orion.platform.head() > head
+
+
+def test_reset_requests_are_throttled_per_address_whatever_the_spelling(
+    client: TestClient, store: dict[str, Any]
+) -> None:
+    code, email = store["code"], random_email()
+    register(client, code, email)
+    forms = spellings(email)
+    answers = [
+        client.post(
+            f"{account(code)}/password-reset/request", json={"email": forms[n % len(forms)]}
+        )
+        for n in range(6)
+    ]
+    assert [a.status_code for a in answers] == [202] * 5 + [429], answers[-1].text
+
+
 class StepClock:
     """A clock the test moves forward."""
 
@@ -411,6 +499,7 @@ def test_password_reset_link_expires(
         made = register(client, code, email)
         sent = client.post(f"{account(code)}/password-reset/request", json={"email": email})
         assert sent.status_code == 202
+        run_queued_jobs(orion)
         token = pending_reset_token(orion, made["account_id"])
         clock.advance(timedelta(hours=2))
         late = client.post(

@@ -26,6 +26,7 @@ from interfaces.api.app import create_app
 from interfaces.bootstrap import Orion, bootstrap
 from interfaces.settings import Settings
 from tests.builders import Api
+from workers.queue import InlineJobQueue, JobQueue, resolve
 
 AUTH = "/api/v1/auth"
 USERS = "/api/v1/admin/users"
@@ -69,6 +70,33 @@ def problem_field(response: Any) -> str:
     fields = [e["field"] for e in response.json()["errors"]]
     assert len(fields) == 1, fields
     return str(fields[0])
+
+
+def run_queued_jobs(orion: Orion) -> None:
+    """Wait for the jobs queued in this process (a reset request's, say) to have run."""
+    assert isinstance(orion.jobs, InlineJobQueue)
+    assert orion.jobs.drain(timeout=10)
+
+
+class HeldJobs:
+    """A job queue that holds what is queued until the test runs it: what a request wrote
+    before its answer is then told apart from what its jobs write."""
+
+    def __init__(self) -> None:
+        self.held: list[tuple[str, tuple[Any, ...]]] = []
+
+    def enqueue(
+        self, func: str, *args: Any, job_id: str | None = None, timeout: int | None = None
+    ) -> None:
+        self.held.append((func, args))
+
+    def run(self) -> None:
+        held, self.held = self.held, []
+        for func, args in held:
+            resolve(func)(*args)
+
+
+_check: JobQueue = HeldJobs()
 
 
 def assert_unauthenticated(response: Any) -> None:
@@ -355,6 +383,7 @@ def test_password_reset(api: Api, client: TestClient, orion: Orion) -> None:
     assert unknown.status_code == 202
     known = client.post(f"{AUTH}/password-reset/request", json={"email": email})
     assert known.status_code == 202 and known.content == unknown.content
+    run_queued_jobs(orion)
     user = orion.platform.find(User, UUID(user_id))
     assert user is not None and user.pending_reset is not None
     token = orion.users.reset_token(user.id, user.pending_reset["reset_id"])
@@ -375,6 +404,37 @@ def test_password_reset(api: Api, client: TestClient, orion: Orion) -> None:
     assert again.status_code == 422 and problem_field(again) == "token"
     assert_unauthenticated(client.get(f"{AUTH}/me", headers=bearer(before["access_token"])))
     login(client, email, "brand new pw 7")
+
+
+def test_a_reset_request_answers_alike_and_before_anything_is_written(
+    api: Api, client: TestClient, orion: Orion, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A known address must not answer later than an unknown one: both requests do the same
+    work up to the answer (one queued job each, nothing written), and the reset is written
+    by the job, after the answer."""
+    user_id, email = make_user(api)
+    jobs = HeldJobs()
+    monkeypatch.setattr(orion, "jobs", jobs)
+    head = orion.platform.head()
+    known = client.post(f"{AUTH}/password-reset/request", json={"email": spellings(email)[3]})
+    unknown = client.post(f"{AUTH}/password-reset/request", json={"email": new_email("nobody")})
+    assert known.status_code == unknown.status_code == 202
+    assert known.content == unknown.content
+    assert known.headers.keys() == unknown.headers.keys()
+    assert orion.platform.head() == head  # nothing written on the way to either answer
+    (known_func, known_args), (unknown_func, unknown_args) = jobs.held
+    assert known_func == unknown_func
+    # The same job but for the address's claim id (a keyed hash: no address in a queue) and
+    # the request's correlation id.
+    kind, ref, actor, _, store = known_args
+    assert (kind, actor, store) == (unknown_args[0], unknown_args[2], unknown_args[4])
+    assert ref == str(orion.users.email_ref("platform", email)) != unknown_args[1]
+    assert not any("@" in str(a) for a in (*known_args, *unknown_args))
+
+    jobs.run()
+    user = orion.platform.find(User, UUID(user_id))
+    assert user is not None and user.pending_reset is not None
+    assert orion.platform.head() > head
 
 
 # -- expired and forged tokens ---------------------------------------------------------------
@@ -495,6 +555,86 @@ def test_logins_are_throttled_per_account(
     assert throttled.headers["content-type"].startswith("application/problem+json")
     assert 0 < int(throttled.headers["Retry-After"]) <= 900
     assert orion.platform.head() == head
+
+
+def spellings(email: str) -> list[str]:
+    """Other ways of writing the address that all reach its account: case, padding, and
+    full-width letters in the domain (which IDNA maps to ASCII)."""
+    local, domain = email.split("@")
+    wide = "".join(chr(ord(c) + 0xFEE0) if c.isalpha() else c for c in domain)
+    return [
+        email,
+        f"{local.upper()}@{domain.upper()}",
+        f"{local}@{wide[0]}{domain[1:]}",
+        f"  {local}@{wide}  ",
+    ]
+
+
+@pytest.mark.parametrize("known", [True, False])
+def test_the_account_throttle_holds_for_every_spelling_of_the_address(
+    api: Api, client: TestClient, orion: Orion, known: bool
+) -> None:
+    email = make_user(api)[1] if known else new_email("ghost")
+    forms = spellings(email)
+    for n in range(10):  # the account's budget, spent under several spellings
+        wrong = {"email": forms[n % len(forms)], "password": "wrong password"}
+        assert_unauthenticated(client.post(f"{AUTH}/login", json=wrong))
+    head = orion.platform.head()
+    for form in forms:
+        throttled = client.post(f"{AUTH}/login", json={"email": form, "password": PASSWORD})
+        assert throttled.status_code == 429, (form, throttled.text)
+    assert orion.platform.head() == head
+
+
+def test_accepting_an_invitation_with_a_password_counts_against_the_account(
+    api: Api, client: TestClient, orion: Orion, admin_headers: dict[str, str]
+) -> None:
+    _, email = make_user(api)
+    store = api.create_store()
+    invited = client.post(
+        f"/api/v1/stores/{store['id']}/team/invitations",
+        json={"email": spellings(email)[2], "role": "staff"},
+        headers=admin_headers,
+    )
+    assert invited.status_code == 201, invited.text
+    token = orion.teams.invitation_token(UUID(store["id"]), UUID(invited.json()["invitation_id"]))
+    for _ in range(10):  # guesses of the existing account's password, through the invitation
+        guess = {"token": token, "password": "wrong password"}
+        assert_unauthenticated(client.post(f"{AUTH}/invitations/accept", json=guess))
+    throttled = client.post(f"{AUTH}/login", json={"email": email, "password": PASSWORD})
+    assert throttled.status_code == 429, throttled.text
+    refused = client.post(f"{AUTH}/invitations/accept", json={"token": token, "password": PASSWORD})
+    assert refused.status_code == 429, refused.text
+
+
+def test_password_checks_of_a_signed_in_user_count_against_the_account(
+    api: Api, client: TestClient
+) -> None:
+    # A stolen access token must not allow unlimited guesses of the password.
+    _, email = make_user(api)
+    auth = bearer(login(client, email)["access_token"])
+    for _ in range(10):
+        wrong = {"current_password": "wrong password", "new_password": "a new secret 42"}
+        assert client.post(f"{AUTH}/me/password", json=wrong, headers=auth).status_code == 422
+    right = {"current_password": PASSWORD, "new_password": "a new secret 42"}
+    throttled = client.post(f"{AUTH}/me/password", json=right, headers=auth)
+    assert throttled.status_code == 429, throttled.text
+    login_throttled = client.post(f"{AUTH}/login", json={"email": email, "password": PASSWORD})
+    assert login_throttled.status_code == 429, login_throttled.text
+
+
+@pytest.mark.parametrize("known", [True, False])
+def test_reset_requests_are_throttled_per_account_whatever_the_spelling(
+    api: Api, client: TestClient, known: bool
+) -> None:
+    email = make_user(api)[1] if known else new_email("ghost")
+    forms = spellings(email)
+    answers = [
+        client.post(f"{AUTH}/password-reset/request", json={"email": forms[n % len(forms)]})
+        for n in range(6)
+    ]
+    assert [a.status_code for a in answers] == [202] * 5 + [429], answers[-1].text
+    assert 0 < int(answers[-1].headers["Retry-After"]) <= 3600
 
 
 def test_bad_input_names_the_field_and_writes_nothing(

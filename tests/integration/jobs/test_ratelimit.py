@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 import redis
+from fastapi.testclient import TestClient
 
 from interfaces.api.ratelimit import (
     MemoryRateLimiter,
@@ -16,6 +17,8 @@ from interfaces.api.ratelimit import (
     rate_limiter_from_settings,
 )
 from interfaces.settings import Settings
+from tests.builders import Api
+from tests.integration.api.test_staff_auth import AUTH, PASSWORD, make_user, spellings
 
 
 @pytest.fixture(params=["redis", "memory"])
@@ -97,3 +100,22 @@ def test_memory_limiter_prunes_closed_windows() -> None:
 def test_rate_limiter_from_settings(redis_url: str) -> None:
     assert isinstance(rate_limiter_from_settings(Settings(redis_url=None)), MemoryRateLimiter)
     assert isinstance(rate_limiter_from_settings(Settings(redis_url=redis_url)), RedisRateLimiter)
+
+
+def test_the_shared_limiter_counts_every_spelling_of_an_address_as_one_account(
+    api: Api, client: TestClient, redis_url: str, redis_ns: str
+) -> None:
+    """With Redis (several API processes), as in memory: one budget per account however the
+    address is written, kept under one key."""
+    app_state = client.app.state  # type: ignore[attr-defined]
+    app_state.rate_limiter = RedisRateLimiter(redis_url, prefix=f"{redis_ns}:rl:")
+    _, email = make_user(api)
+    forms = spellings(email)
+    for n in range(10):
+        body = {"email": forms[n % len(forms)], "password": "wrong password"}
+        assert client.post(f"{AUTH}/login", json=body).status_code == 401
+    for form in forms:
+        body = {"email": form, "password": PASSWORD}
+        assert client.post(f"{AUTH}/login", json=body).status_code == 429
+    keys = list(redis.Redis.from_url(redis_url).scan_iter(match=f"{redis_ns}:rl:*"))
+    assert len(keys) == 2  # this client's IP and the one account
