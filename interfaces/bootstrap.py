@@ -37,7 +37,7 @@ from application.reactions import Job
 from application.stores.app import StoreService
 from domain.shared.personal import PersonalData
 from interfaces.adapters.mail import mailer_from_settings
-from interfaces.adapters.vault import SqlPersonalData, one_use
+from interfaces.adapters.vault import SqlPersonalData
 from interfaces.listen import listen_in_background
 from interfaces.reactions import ReactionRunner
 from interfaces.scheduler import Scheduler
@@ -245,7 +245,6 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
             projections=projections,
             registry=registry,
             own_thread=(ORDER_NUMBERS,),  # checkout waits for it
-            batch_scope=one_use,  # a batch checks the personal-data keys' erasures once
         )
         engine.setup()
         personal.setup()
@@ -282,7 +281,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
     carts = CartService(platform, inventory, keyring)
     commerce = CommerceSetupService(platform)
     orders = OrderService(platform, inventory, carts, commerce, personal)
-    read = ReadModels(reader_engine, registry, erased=personal.erased)
+    read = ReadModels(reader_engine, registry)
     OrderMails(orders, lambda store_id, order_id: order_number(read, store_id, order_id)).register(
         runtime.composers
     )
