@@ -12,6 +12,10 @@ time (latency), each kind interleaved with the baseline so that both see the sam
 - ``api_key_query``: the same with a store API key (load the key, compare its hash);
 - ``login``: ``POST /api/v1/auth/login`` (argon2id verify, a Session event saved, a JWT signed).
 
+Then password-reset requests for a known address against an unknown one, interleaved: the
+answer must not tell them apart by its time (only the known one leads to a write, done by a
+job after the answer). Reported as the difference of the medians and their ratio.
+
 Then logins per second with ``--clients`` concurrent clients (argon2 is CPU-bound: the ceiling
 is about cores / verify time). The figures go into ``ops/bench/RESULTS.md`` between the
 ``login`` markers, below the generated part, so full runs of ``ops.bench.run`` keep them.
@@ -75,6 +79,8 @@ def login_server(url: str) -> Iterator[str]:
         ORION_LOG_LEVEL="WARNING",
         ORION_LOGIN_LIMIT_PER_IP="1000000",
         ORION_LOGIN_LIMIT_PER_ACCOUNT="1000000",
+        ORION_RESET_LIMIT_PER_IP="1000000",
+        ORION_RESET_LIMIT_PER_ACCOUNT="1000000",
         ORION_MAIL_OUTBOX=str(LOG_DIR / "outbox"),
         PYTHONPATH=str(REPO_ROOT),
     )
@@ -218,6 +224,7 @@ def run(url: str, *, samples: int, clients: int, logins: int) -> dict[str, Any]:
                     f"{name}: p50 {meas.ms(50):.1f} ms vs {base.ms(50):.1f} ms "
                     f"(x{results[name]['p50_ratio']:.1f}), p95 {meas.ms(95):.1f} ms"
                 )
+            results["reset_request"] = reset_timing(http, samples)
 
         # Throughput: logins/s and public queries/s with the same number of clients.
         def throughput(fn: Callable[[httpx.Client], Any], total: int) -> float:
@@ -246,6 +253,36 @@ def run(url: str, *, samples: int, clients: int, logins: int) -> dict[str, Any]:
     return results
 
 
+def reset_timing(http: httpx.Client, samples: int) -> dict[str, Any]:
+    """Reset requests for the owner's address (known) and for addresses nobody has (unknown),
+    interleaved so that both see the same noise."""
+    reset = "/api/v1/auth/password-reset/request"
+    unknown_emails = iter(f"nobody-{n}@bench.example" for n in range(samples * 2 + 20))
+
+    def known() -> None:
+        _ok(http.post(reset, json={"email": "owner@bench.example"}))
+
+    def unknown() -> None:
+        _ok(http.post(reset, json={"email": next(unknown_emails)}))
+
+    for _ in range(10):  # warm up
+        known()
+        unknown()
+    base, meas = interleaved(samples, unknown, known)
+    timing = {
+        "unknown": base.summary(),
+        "known": meas.summary(),
+        "p50_diff_ms": meas.ms(50) - base.ms(50),
+        "p50_ratio": ratio(meas.ms(50), base.ms(50)),
+        "p95_ratio": ratio(meas.ms(95), base.ms(95)),
+    }
+    log(
+        f"reset request: known p50 {meas.ms(50):.2f} ms, unknown {base.ms(50):.2f} ms "
+        f"(difference {timing['p50_diff_ms']:+.2f} ms, x{timing['p50_ratio']:.3f})"
+    )
+    return timing
+
+
 def join_team(http: httpx.Client, url: str, store_id: str) -> None:
     """Accept the owner's invitation with the token the platform would have mailed."""
     orion = bootstrap(settings_for(url, projections_in_process=False))
@@ -270,6 +307,7 @@ def render(r: dict[str, Any], command: str) -> str:
 
     t = r["throughput"]
     a = r["argon2"]
+    reset = r["reset_request"]
     return "\n".join(
         [
             START,
@@ -290,6 +328,12 @@ def render(r: dict[str, Any], command: str) -> str:
             row("login", "`POST /auth/login`"),
             "",
             "Baseline: the public `GET /shop/{code}/products?limit=10`, measured interleaved.",
+            "",
+            f"`POST /auth/password-reset/request`: known address p50 "
+            f"{reset['known']['p50_ms']:.2f} ms, p95 {reset['known']['p95_ms']:.2f} ms; unknown "
+            f"p50 {reset['unknown']['p50_ms']:.2f} ms, p95 {reset['unknown']['p95_ms']:.2f} ms "
+            f"(difference of the medians {reset['p50_diff_ms']:+.2f} ms, ratio "
+            f"x{reset['p50_ratio']:.3f}; p95 ratio x{reset['p95_ratio']:.3f}).",
             "",
             f"Throughput: {t['login_per_s']:.0f} logins/s against {t['public_query_per_s']:.0f} "
             f"public queries/s (ratio {t['ratio']:.3f}).",
