@@ -37,7 +37,7 @@ from application.reactions import Job
 from application.stores.app import StoreService
 from domain.shared.personal import PersonalData
 from interfaces.adapters.mail import mailer_from_settings
-from interfaces.adapters.vault import SqlPersonalData
+from interfaces.adapters.vault import SqlPersonalData, one_use
 from interfaces.listen import listen_in_background
 from interfaces.reactions import ReactionRunner
 from interfaces.scheduler import Scheduler
@@ -245,6 +245,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
             projections=projections,
             registry=registry,
             own_thread=(ORDER_NUMBERS,),  # checkout waits for it
+            batch_scope=one_use,  # a batch checks the personal-data keys' erasures once
         )
         engine.setup()
         personal.setup()

@@ -18,6 +18,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -245,6 +246,7 @@ class ProjectionEngine:
         poll_interval: float = 0.2,
         own_thread: Iterable[str] = (),
         gather_seconds: float = GATHER_SECONDS,
+        batch_scope: Callable[[], AbstractContextManager[object]] = nullcontext,
     ) -> None:
         self.recorder = recorder
         self.mapper = mapper
@@ -261,6 +263,8 @@ class ProjectionEngine:
         self.poll_interval = poll_interval
         self.own = frozenset(own_thread)
         self.gather_seconds = gather_seconds
+        # Entered around each batch: one use of personal data (the vault's ``one_use``).
+        self.batch_scope = batch_scope
         # Per thread: whether the last ``run_once`` left a live batch short of the head.
         self._steps = threading.local()
         self._wakeups: list[threading.Event] = []
@@ -703,7 +707,7 @@ class ProjectionEngine:
     ) -> None:
         projection = self.projections[name]
         tables = self.registry.tables(name, generation)
-        with _gc_paused, self.engine.begin() as conn:
+        with _gc_paused, self.batch_scope(), self.engine.begin() as conn:
             if column == "rebuild_position" and conn.dialect.name == "postgresql":
                 # A rebuild batch need not wait for its WAL to reach the disk: a crash can lose
                 # only whole batches (rows and position together), which the rebuild redoes.

@@ -4,6 +4,9 @@ Events never carry a person's name, e-mail, phone, addresses or password hash in
 application seals them with the person's own key before the aggregate sees them, and aggregates
 keep and record the sealed text only. The keys live outside the event log; destroying a
 person's key (crypto-shredding) leaves their events in place, replayable, but unreadable.
+
+Erasure holds at once everywhere: once ``destroy`` returned, ``open`` in any process answers
+None for that person, whatever keys it keeps in memory.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ class PersonalData(Protocol):
     def seal(self, subject: UUID, data: dict[str, Any]) -> str: ...
 
     def open(self, subject: UUID, sealed: str | None) -> dict[str, Any] | None:
-        """The data, or None once the subject's key was destroyed (erased)."""
+        """The data, or None once the subject's key was destroyed (erased), by any process."""
         ...
 
     def destroy(self, subject: UUID) -> None: ...

@@ -29,6 +29,7 @@ from interfaces.api.commerce.inventory import router as inventory_router
 from interfaces.api.commerce.shipping import router as shipping_router
 from interfaces.api.errors import install_error_handlers
 from interfaces.api.identity import account, admin_users, api_keys, auth_routes, customers, team
+from interfaces.api.personal import OneUseOfPersonalData
 from interfaces.api.ratelimit import rate_limiter_from_settings
 from interfaces.api.stores.routes import router as stores_router
 from interfaces.bootstrap import Orion
@@ -113,6 +114,7 @@ def create_app(orion: Orion, *, run_projections: bool | None = None) -> FastAPI:
     )
     install_error_handlers(app)
 
+    app.add_middleware(OneUseOfPersonalData)
     app.add_middleware(CorrelateAndMeasure, metrics=metrics)
 
     app.state.rate_limiter = rate_limiter_from_settings(orion.settings)
