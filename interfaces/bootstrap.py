@@ -282,7 +282,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
     carts = CartService(platform, inventory, keyring)
     commerce = CommerceSetupService(platform)
     orders = OrderService(platform, inventory, carts, commerce, personal)
-    read = ReadModels(reader_engine, registry)
+    read = ReadModels(reader_engine, registry, erased=personal.erased)
     OrderMails(orders, lambda store_id, order_id: order_number(read, store_id, order_id)).register(
         runtime.composers
     )

@@ -6,10 +6,11 @@ import asyncio
 import base64
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 import anyio
 from sqlalchemy import Engine, Table, select
@@ -23,10 +24,17 @@ POLL_SECONDS = 0.002  # one indexed single-row read per poll: cheap, and short w
 HEARD_RECHECK_SECONDS = 0.1
 
 
+def _nobody(subjects: Iterable[UUID]) -> set[UUID]:
+    return set()
+
+
 @dataclass
 class ReadModels:
     engine: Engine
     registry: TableRegistry
+    # Which of some people were erased, asked of the personal-data vault at query time: a read
+    # model blanks a person only once it applies the erasure's event (``projections.erasure``).
+    erased: Callable[[Iterable[UUID]], set[UUID]] = _nobody
     # Waiters share one reading of the projections' positions per poll, however many there
     # are: under load, a read per waiter per poll would itself be the load.
     _states: dict[str, tuple[int, str]] = field(default_factory=dict, init=False, repr=False)

@@ -1,7 +1,8 @@
 """Queries over the identity read models: users, store teams, invitations, API keys, customers.
 
 Rows are plain dicts with the columns named in each function (never the sealed or folded
-columns); datetimes are UTC-aware on both backends.
+columns); datetimes are UTC-aware on both backends. A person erased since the read model last
+caught up reads as erased already (``projections.erasure``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from uuid import UUID
 
 from sqlalchemy import ColumnElement, Row, Select, Table, select, tuple_
 
+from projections.erasure import mask_erased
 from projections.read import ReadModels, as_utc, decode_cursor, encode_cursor, parse_dt
 from projections.text import fold
 
@@ -45,6 +47,8 @@ INVITATION_COLUMNS = (
     "created_at",
 )
 API_KEY_COLUMNS = ("key_id", "store_id", "name", "role", "prefix", "created_at", "revoked_at")
+USER_DATA = ("email", "name")
+CUSTOMER_DATA = ("email", "first_name", "last_name", "phone")
 CUSTOMER_COLUMNS = (
     "customer_id",
     "store_id",
@@ -80,14 +84,16 @@ def list_users(
     query = _columns(t, USER_COLUMNS)
     if status:
         query = query.where(t.c.status == status)
-    if q and q.strip():
-        query = query.where(_matches(t, q))
-    return _page(rm, t, query, "user_id", cursor, limit)
+    searched = bool(q and q.strip())
+    if searched:
+        query = query.where(_matches(t, q or ""))
+    rows, next_cursor = _page(rm, t, query, "user_id", cursor, limit)
+    return _users(rm, rows, searched=searched), next_cursor
 
 
 def get_user(rm: ReadModels, user_id: UUID) -> dict[str, Any] | None:
     t = rm.tables("team")["users"]
-    return _one(rm, _columns(t, USER_COLUMNS).where(t.c.user_id == user_id))
+    return _first(_users(rm, _all(rm, _columns(t, USER_COLUMNS).where(t.c.user_id == user_id))))
 
 
 # -- teams ----------------------------------------------------------------------------------------
@@ -100,13 +106,13 @@ def list_members(rm: ReadModels, store_id: UUID) -> list[dict[str, Any]]:
         .where(t.c.store_id == store_id)
         .order_by(t.c.joined_at, t.c.user_id)
     )
-    return _all(rm, query)
+    return _users(rm, _all(rm, query))
 
 
 def get_member(rm: ReadModels, store_id: UUID, user_id: UUID) -> dict[str, Any] | None:
     t = rm.tables("team")["team_members"]
     query = _columns(t, MEMBER_COLUMNS).where(t.c.store_id == store_id, t.c.user_id == user_id)
-    return _one(rm, query)
+    return _first(_users(rm, _all(rm, query)))
 
 
 def memberships_of(rm: ReadModels, user_id: UUID) -> list[dict[str, Any]]:
@@ -135,7 +141,9 @@ def list_invitations(
     query = _columns(t, INVITATION_COLUMNS).where(t.c.store_id == store_id)
     if status:
         query = query.where(t.c.status == status)
-    return _all(rm, query.order_by(t.c.created_at, t.c.invitation_id))
+    rows = _all(rm, query.order_by(t.c.created_at, t.c.invitation_id))
+    # The address is the invitation's own sealed copy, shredded when it is accepted or revoked.
+    return mask_erased(rm, rows, subject="invitation_id", personal=("email",))
 
 
 def list_api_keys(
@@ -167,9 +175,11 @@ def list_customers(
         query = query.where(t.c.status == status)
     if marketing_consent is not None:
         query = query.where(t.c.marketing_consent == marketing_consent)
-    if q and q.strip():
-        query = query.where(_matches(t, q))
-    return _page(rm, t, query, "customer_id", cursor, limit)
+    searched = bool(q and q.strip())
+    if searched:
+        query = query.where(_matches(t, q or ""))
+    rows, next_cursor = _page(rm, t, query, "customer_id", cursor, limit)
+    return _customers(rm, rows, searched=searched), next_cursor
 
 
 def get_customer(rm: ReadModels, store_id: UUID, customer_id: UUID) -> dict[str, Any] | None:
@@ -178,10 +188,30 @@ def get_customer(rm: ReadModels, store_id: UUID, customer_id: UUID) -> dict[str,
     query = _columns(t, CUSTOMER_COLUMNS).where(
         t.c.store_id == store_id, t.c.customer_id == customer_id
     )
-    return _one(rm, query)
+    return _first(_customers(rm, _all(rm, query)))
 
 
 # -- helpers --------------------------------------------------------------------------------------
+
+
+def _users(
+    rm: ReadModels, rows: list[dict[str, Any]], *, searched: bool = False
+) -> list[dict[str, Any]]:
+    return mask_erased(
+        rm, rows, subject="user_id", personal=USER_DATA, status=True, searched=searched
+    )
+
+
+def _customers(
+    rm: ReadModels, rows: list[dict[str, Any]], *, searched: bool = False
+) -> list[dict[str, Any]]:
+    return mask_erased(
+        rm, rows, subject="customer_id", personal=CUSTOMER_DATA, status=True, searched=searched
+    )
+
+
+def _first(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    return rows[0] if rows else None
 
 
 def _columns(t: Table, names: tuple[str, ...]) -> Select[Any]:
@@ -218,12 +248,6 @@ def _page(
         encode_cursor([rows[-1]["created_at"].isoformat(), str(rows[-1][key])]) if more else None
     )
     return rows, next_cursor
-
-
-def _one(rm: ReadModels, query: Select[Any]) -> dict[str, Any] | None:
-    with rm.engine.connect() as conn:
-        row = conn.execute(query).first()
-    return _dict(row) if row is not None else None
 
 
 def _all(rm: ReadModels, query: Select[Any]) -> list[dict[str, Any]]:

@@ -1,7 +1,8 @@
 """Queries over the orders read models: the order desk, an order with its lines and timeline,
 a customer's history, and the store's dashboard (definitions in ``projector``'s docstring).
 
-Rows are plain dicts; datetimes are UTC-aware on both backends.
+Rows are plain dicts; datetimes are UTC-aware on both backends. The e-mail of a person erased
+since the read model last caught up reads as None already (``projections.erasure``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy import ColumnElement, Row, Select, Table, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from domain.shared.errors import ValidationError
+from projections.erasure import mask_erased
 from projections.errors import ReadModelNotReadyError
 from projections.read import ReadModels, as_utc, decode_cursor, encode_cursor
 from projections.text import fold
@@ -44,6 +46,8 @@ ORDER_COLUMNS = (
     "updated_at",
     "version",
 )
+# Read with the others to mask an erased person's e-mail; not part of the answer.
+SUBJECT = "subject_id"
 LINE_COLUMNS = (
     "sku",
     "product_id",
@@ -82,7 +86,7 @@ def list_orders(
     """Newest first (by number). ``q`` is an order number (``ACME-000042``, ``000042``,
     ``42``) or part of an e-mail; ``placed_to`` is inclusive."""
     t = rm.tables("orders")["orders"]
-    query = _columns(t, ORDER_COLUMNS).where(t.c.store_id == store_id)
+    query = _columns(t, (*ORDER_COLUMNS, SUBJECT)).where(t.c.store_id == store_id)
     if status:
         query = query.where(t.c.status == status)
     if placed_from is not None:
@@ -95,9 +99,12 @@ def list_orders(
         query = query.where(t.c.total >= min_total)
     if max_total is not None:
         query = query.where(t.c.total <= max_total)
-    if q and q.strip():
-        query = query.where(_matches(t, q.strip()))
-    return _page(rm, t, query, cursor, limit)
+    q = (q or "").strip()
+    if q:
+        query = query.where(_matches(t, q))
+    rows, next_cursor = _page(rm, t, query, cursor, limit)
+    # An order found by an erased person's e-mail is left out; one found by its number stays.
+    return _orders(rm, rows, searched=bool(q) and not _NUMBER.match(q)), next_cursor
 
 
 def get_order(rm: ReadModels, store_id: UUID, order_id: UUID) -> dict[str, Any] | None:
@@ -106,7 +113,9 @@ def get_order(rm: ReadModels, store_id: UUID, order_id: UUID) -> dict[str, Any] 
     t, lines, timeline = tables["orders"], tables["order_lines"], tables["order_timeline"]
     with rm.engine.connect() as conn:
         row = conn.execute(
-            _columns(t, ORDER_COLUMNS).where(t.c.store_id == store_id, t.c.order_id == order_id)
+            _columns(t, (*ORDER_COLUMNS, SUBJECT)).where(
+                t.c.store_id == store_id, t.c.order_id == order_id
+            )
         ).first()
         if row is None:
             return None
@@ -127,7 +136,7 @@ def get_order(rm: ReadModels, store_id: UUID, order_id: UUID) -> dict[str, Any] 
                 .order_by(timeline.c.version)
             )
         ]
-    return order
+    return _orders(rm, [order])[0]
 
 
 def orders_of_customer(
@@ -139,10 +148,11 @@ def orders_of_customer(
     limit: int = 20,
 ) -> tuple[list[dict[str, Any]], str | None]:
     t = rm.tables("orders")["orders"]
-    query = _columns(t, ORDER_COLUMNS).where(
+    query = _columns(t, (*ORDER_COLUMNS, SUBJECT)).where(
         t.c.store_id == store_id, t.c.customer_id == customer_id
     )
-    return _page(rm, t, query, cursor, limit)
+    rows, next_cursor = _page(rm, t, query, cursor, limit)
+    return _orders(rm, rows), next_cursor
 
 
 # -- the dashboard -------------------------------------------------------------------------------
@@ -296,6 +306,15 @@ def _page(
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, (encode_cursor([rows[-1]["number"]]) if more else None)
+
+
+def _orders(
+    rm: ReadModels, rows: list[dict[str, Any]], *, searched: bool = False
+) -> list[dict[str, Any]]:
+    rows = mask_erased(rm, rows, subject=SUBJECT, personal=("email",), searched=searched)
+    for row in rows:
+        del row[SUBJECT]
+    return rows
 
 
 def _dict(row: Row[Any]) -> dict[str, Any]:
