@@ -15,6 +15,7 @@ from application.identity.tokens import AccessClaims, AccessTokens
 from application.platform import CommandResult, Decision, Platform
 from application.reactions import Job
 from domain.identity.aggregates import (
+    ERASED,
     EmailClaim,
     LoginAttempt,
     Session,
@@ -69,7 +70,14 @@ class AccountService(Generic[AccountT]):
 
     def profile(self, account: AccountT) -> dict[str, Any] | None:
         """The account's personal data in clear, or None once erased."""
-        return self.kit.personal.open(account.id, account.sealed)
+        return self.open(account, account.sealed)
+
+    def open(self, account: AccountT, sealed: str | None) -> dict[str, Any] | None:
+        """One of the account's sealed values in clear. An erased account's are never opened
+        again, whatever a key cache still holds: None."""
+        if account.status == ERASED:
+            return None
+        return self.kit.personal.open(account.id, sealed)
 
     def find_by_email(self, scope: str, email: str) -> AccountT | None:
         claim = self.platform.find(EmailClaim, self.claim_id(scope, email))
@@ -104,7 +112,7 @@ class AccountService(Generic[AccountT]):
         return self.kit.personal.seal(account_id, {"hash": self.kit.passwords.hash(password)})
 
     def password_matches(self, account: AccountT | None, password: str) -> bool:
-        creds = self.kit.personal.open(account.id, account.credentials) if account else None
+        creds = self.open(account, account.credentials) if account else None
         return self.kit.passwords.verify(password, creds.get("hash") if creds else None)
 
     def claim_email(self, scope: str, email: str, owner_id: UUID, at: datetime) -> EmailClaim:

@@ -174,7 +174,7 @@ class CustomerService(AccountService[Customer]):
     def addresses(self, customer: Customer) -> list[dict[str, Any]]:
         answer = []
         for address_id, sealed in customer.addresses.items():
-            data = self.kit.personal.open(customer.id, sealed)
+            data = self.open(customer, sealed)
             if data is None:
                 continue
             answer.append(
@@ -225,7 +225,7 @@ class CustomerService(AccountService[Customer]):
     ) -> CommandResult:
         def decide(at: datetime) -> Decision:
             customer = self.get(store_id, customer_id)
-            current = self.kit.personal.open(customer.id, customer._address(address_id)) or {}
+            current = self.open(customer, customer._address(address_id)) or {}
             if changes:
                 parsed = Address.parse({**current, **changes})
                 customer.change_address(
