@@ -27,6 +27,7 @@ from application.identity.teams import TeamService
 from application.identity.tokens import AccessTokens
 from application.identity.users import UserService
 from application.inventory.app import InventoryService
+from application.inventory.jobs import HoldSweep
 from application.orders.app import OrderService
 from application.orders.jobs import PaymentTimeouts
 from application.orders.mails import OrderMails, order_mail_reaction
@@ -49,11 +50,13 @@ from projections.db import make_engine
 from projections.engine import POSITIONS_CHANNEL, Projection, ProjectionEngine, TableRegistry
 from projections.identity.projector import identity_projections
 from projections.inventory.projector import InventoryProjection
+from projections.inventory.queries import list_expired_holds
 from projections.orders.numbers import NAME as ORDER_NUMBERS
 from projections.orders.projector import order_projections
 from projections.read import ReadModels
 from projections.stores.projector import StoresProjection
 from workers.identity import ACCOUNT_SERVICES
+from workers.inventory import HOLD_SWEEP
 from workers.orders import PAYMENT_TIMEOUTS, order_number, pending_payment_orders
 from workers.queue import InlineJobQueue, JobQueue, job_queue_from_settings
 from workers.runtime import Runtime, claims_from_settings, install
@@ -185,7 +188,7 @@ class Orion:
         self.read.announced = True
         self.projections.start()
         self.reactions.start()
-        self.scheduler.start()  # periodic jobs (the payment timeout) beside the reactions
+        self.scheduler.start()  # periodic jobs (timeouts, expired holds) beside the reactions
 
     def hear_positions(self, stop: threading.Event) -> None:
         """On PostgreSQL, hear every projection's committed position (wherever it runs), so
@@ -291,6 +294,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
     runtime.services[PAYMENT_TIMEOUTS] = PaymentTimeouts(
         orders, lambda now: pending_payment_orders(read, now)
     )
+    runtime.services[HOLD_SWEEP] = HoldSweep(inventory, lambda now: list_expired_holds(read, now))
     return Orion(
         settings=settings,
         app=app,

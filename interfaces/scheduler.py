@@ -1,11 +1,12 @@
-"""The scheduler: queues periodic jobs (the payment timeout, every minute) through the job queue.
+"""The scheduler: queues periodic jobs (the payment timeout and the release of expired checkout
+holds, every minute) through the job queue.
 
 It runs beside the reactions, in every process that follows the log (``orion projections run``,
 or the API on the embedded default), so several may run at once. Each run of a job gets the id
 of its time slot (``scheduled-<name>-<slot>``): RQ refuses an id it already holds and the
 in-process queue remembers the ids it ran, so a slot's job is queued once however many
 schedulers there are. A job's work is idempotent anyway (cancelling an overdue order twice is
-refused by the aggregate).
+refused by the aggregate; a hold released once is gone).
 
 The first run is at the next slot boundary, not at start: a process that restarts does not
 queue a burst of jobs.
@@ -32,7 +33,8 @@ class Schedule:
 
 
 PAYMENT_TIMEOUT = Schedule("payment-timeout", "workers.orders.cancel_overdue_orders", 60.0)
-DEFAULT_SCHEDULES = (PAYMENT_TIMEOUT,)
+EXPIRED_HOLDS = Schedule("expired-holds", "workers.inventory.release_expired_holds", 60.0)
+DEFAULT_SCHEDULES = (PAYMENT_TIMEOUT, EXPIRED_HOLDS)
 
 
 class Scheduler:

@@ -116,9 +116,7 @@ class InventoryProjection(Projection):
                 "sku_key": sku_key(e.sku),
                 "on_hand": 0,
                 "reserved": 0,
-                "available": 0,
                 "low_stock_threshold": 0,
-                "is_low": True,
                 "version": e.originator_version,
                 "updated_at": e.timestamp,
             },
@@ -363,13 +361,5 @@ class InventoryProjection(Projection):
 
 
 def _level(*, on_hand: int, reserved: int, threshold: int) -> dict[str, Any]:
-    # Never negative: an expired hold the log has not released yet (see the tables) may
-    # exceed what is on hand.
-    available = max(on_hand - reserved, 0)
-    return {
-        "on_hand": on_hand,
-        "reserved": reserved,
-        "available": available,
-        "low_stock_threshold": threshold,
-        "is_low": available <= threshold,
-    }
+    # Available and low depend on the time (holds expire): the queries work them out.
+    return {"on_hand": on_hand, "reserved": reserved, "low_stock_threshold": threshold}

@@ -1,15 +1,38 @@
-"""Queries over the inventory read model: stock levels, the stock ledger, locations.
+"""Queries over the inventory read model: stock levels, the stock ledger, locations, and the
+checkout holds that have expired.
+
+Stock levels are as at ``now``: a checkout hold stops counting when it expires, as it does in
+the stock item, whether or not the log has recorded its release yet (the sweep records it
+within a minute or so). Reserved is what the log holds less the expired holds; available is
+on hand less reserved, never negative; an item is low when available is at or under its
+threshold.
 
 Rows are plain dicts; datetimes are UTC-aware on both backends.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, and_, or_, select, tuple_
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Integer,
+    Subquery,
+    Table,
+    and_,
+    case,
+    func,
+    or_,
+    select,
+    tuple_,
+    type_coerce,
+)
 
+from projections.errors import ReadModelNotReadyError
 from projections.read import ReadModels, as_utc, decode_cursor, encode_cursor
 from projections.text import tokens
 
@@ -19,13 +42,12 @@ LEVEL_COLUMNS = (
     "location_id",
     "sku",
     "on_hand",
-    "reserved",
-    "available",
     "low_stock_threshold",
-    "is_low",
     "version",
     "updated_at",
 )
+# How many stock items with expired holds one sweep takes: the rest in the next one.
+EXPIRED_BATCH = 500
 LEDGER_COLUMNS = (
     "position",
     "stock_item_id",
@@ -59,10 +81,50 @@ def _utc(row: Any, *keys: str) -> dict[str, Any]:
     return data
 
 
+@dataclass(frozen=True)
+class _LevelNow:
+    """A stock level's time-dependent figures as SQL expressions, at one instant."""
+
+    reserved: ColumnElement[int]
+    available: ColumnElement[int]
+    is_low: ColumnElement[bool]
+
+
+def _expired(reservations: Table, now: datetime) -> Subquery:
+    """Units of the holds that expired by ``now``, per stock item (the partial index on
+    ``expires_at`` finds them: only those the sweep has not released yet)."""
+    r = reservations
+    return (
+        select(r.c.stock_item_id, func.sum(r.c.quantity).label("units"))
+        .where(r.c.expires_at.is_not(None), r.c.expires_at <= _utc_now(now))
+        .group_by(r.c.stock_item_id)
+        .subquery("expired")
+    )
+
+
+def _level_now(levels: Table, expired: Subquery) -> _LevelNow:
+    reserved = levels.c.reserved - func.coalesce(expired.c.units, 0)
+    left = levels.c.on_hand - reserved
+    available = type_coerce(case((left > 0, left), else_=0), Integer)
+    return _LevelNow(
+        reserved=type_coerce(reserved, Integer),
+        available=available,
+        is_low=type_coerce(available <= levels.c.low_stock_threshold, Boolean),
+    )
+
+
+def _utc_now(now: datetime) -> datetime:
+    # SQLite keeps datetimes without their offset, all in UTC: compare in UTC on both.
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    return now.astimezone(UTC)
+
+
 def list_levels(
     rm: ReadModels,
     store_id: UUID,
     *,
+    now: datetime,
     low: bool = False,
     out_of_stock: bool = False,
     sku: str | None = None,
@@ -71,7 +133,8 @@ def list_levels(
     cursor: str | None = None,
     limit: int = 50,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """Stock per (location, SKU), by SKU; with its product's title and the location's code."""
+    """Stock per (location, SKU) at ``now``, by SKU; with its product's title and the
+    location's code. ``low``: available at or under the threshold; ``out_of_stock``: none."""
     tables = rm.tables("inventory")
     t, skus, products, locations = (
         tables["stock_levels"],
@@ -79,14 +142,20 @@ def list_levels(
         tables["products"],
         tables["locations"],
     )
+    expired = _expired(tables["reservations"], now)
+    level = _level_now(t, expired)
     joined = (
         t.outerjoin(skus, and_(skus.c.store_id == t.c.store_id, skus.c.sku_key == t.c.sku_key))
         .outerjoin(products, products.c.product_id == skus.c.product_id)
         .outerjoin(locations, locations.c.location_id == t.c.location_id)
+        .outerjoin(expired, expired.c.stock_item_id == t.c.stock_item_id)
     )
     query = (
         select(
             *(t.c[n] for n in LEVEL_COLUMNS),
+            level.reserved.label("reserved"),
+            level.available.label("available"),
+            level.is_low.label("is_low"),
             skus.c.product_id,
             products.c.title,
             locations.c.code.label("location_code"),
@@ -95,9 +164,9 @@ def list_levels(
         .where(t.c.store_id == store_id)
     )
     if low:
-        query = query.where(t.c.is_low.is_(True))
+        query = query.where(level.is_low)
     if out_of_stock:
-        query = query.where(t.c.available <= 0)
+        query = query.where(level.available <= 0)
     if sku:
         query = query.where(t.c.sku_key == sku.strip().casefold())
     if location_id is not None:
@@ -181,3 +250,57 @@ def list_locations(rm: ReadModels, store_id: UUID) -> list[dict[str, Any]]:
     )
     with rm.engine.connect() as conn:
         return [_utc(r, "created_at") for r in conn.execute(query)]
+
+
+def list_low_stock(
+    rm: ReadModels, store_id: UUID, *, now: datetime, limit: int
+) -> list[dict[str, Any]]:
+    """The store's items at or under their low-stock threshold at ``now``, fewest available
+    first (the dashboard's list)."""
+    tables = rm.tables("inventory")
+    t = tables["stock_levels"]
+    expired = _expired(tables["reservations"], now)
+    level = _level_now(t, expired)
+    query = (
+        select(
+            t.c.location_id,
+            t.c.sku,
+            t.c.on_hand,
+            level.reserved.label("reserved"),
+            level.available.label("available"),
+            t.c.low_stock_threshold,
+        )
+        .select_from(t.outerjoin(expired, expired.c.stock_item_id == t.c.stock_item_id))
+        .where(t.c.store_id == store_id, level.is_low)
+        .order_by(level.available, t.c.sku, t.c.location_id)
+        .limit(limit)
+    )
+    with rm.engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def list_expired_holds(
+    rm: ReadModels, now: datetime, *, limit: int = EXPIRED_BATCH
+) -> list[tuple[UUID, UUID, str]]:
+    """(store id, location id, SKU) of the stock items, in every store, holding checkout holds
+    that expired by ``now`` and whose release the log has not recorded yet: what the sweep
+    releases. The longest expired first. None while the read model is not there yet: the next
+    sweep finds them."""
+    if "inventory" not in rm.registry.projections:
+        return []
+    try:
+        tables = rm.tables("inventory")
+    except ReadModelNotReadyError:
+        return []
+    r, t = tables["reservations"], tables["stock_levels"]
+    oldest = func.min(r.c.expires_at)
+    query = (
+        select(t.c.store_id, t.c.location_id, t.c.sku)
+        .select_from(r.join(t, t.c.stock_item_id == r.c.stock_item_id))
+        .where(r.c.expires_at.is_not(None), r.c.expires_at <= _utc_now(now))
+        .group_by(t.c.stock_item_id, t.c.store_id, t.c.location_id, t.c.sku)
+        .order_by(oldest, t.c.stock_item_id)
+        .limit(limit)
+    )
+    with rm.engine.connect() as conn:
+        return [(row.store_id, row.location_id, row.sku) for row in conn.execute(query)]

@@ -4,6 +4,10 @@
 (as their stock item ids do). The product tables are this projection's own copy of which
 product a SKU belongs to and its title (joining another projection's tables would break when
 either is rebuilt).
+
+A checkout hold stops counting when it expires, before the log records its release: the rows
+are what the log says (a projection knows no clock), and the queries take off, at their own
+time, the holds that have expired (``stock_reservations`` keeps each with its expiry).
 """
 
 from __future__ import annotations
@@ -33,13 +37,10 @@ def define_tables(metadata: MetaData, suffix: str) -> dict[str, Table]:
         Column("sku", String(64), nullable=False),
         Column("sku_key", Text, nullable=False),
         Column("on_hand", Integer, nullable=False),
-        # Every reservation the log has not released yet, checkout holds included: a hold
-        # stops counting in the aggregate when it expires, but the read model cannot know the
-        # clock, so it counts the hold until the sweeper records its release.
+        # Every reservation the log has not released yet, expired checkout holds included.
+        # What is reserved, available and low now is the queries' to say (see above).
         Column("reserved", Integer, nullable=False),
-        Column("available", Integer, nullable=False),  # max(on_hand - reserved, 0)
         Column("low_stock_threshold", Integer, nullable=False),
-        Column("is_low", Boolean, nullable=False),  # available <= threshold, as the domain says
         Column("version", Integer, nullable=False),
         Column("updated_at", DateTime(timezone=True), nullable=False),
         Index(f"ix_stock_levels{suffix}_store_sku", "store_id", "sku_key", "stock_item_id"),
@@ -65,13 +66,14 @@ def define_tables(metadata: MetaData, suffix: str) -> dict[str, Table]:
         Column("expires_at", DateTime(timezone=True)),
         Column("actor", Text),
         Column("on_hand_after", Integer, nullable=False),
-        Column("reserved_after", Integer, nullable=False),
+        Column("reserved_after", Integer, nullable=False),  # as the log says, like ``reserved``
         Column("version", Integer, nullable=False),
         Column("at", DateTime(timezone=True), nullable=False),
         Index(f"ix_stock_ledger{suffix}_item", "store_id", "sku_key", "position"),
     )
     # Open reservations: released and committed events name the reservation only, so the order
-    # behind them (and what is left of them) is looked up here.
+    # behind them (and what is left of them) is looked up here; and the holds that have expired
+    # (``expires_at`` passed), which queries take off and the sweep releases.
     reservations = Table(
         f"stock_reservations{suffix}",
         metadata,
@@ -80,6 +82,13 @@ def define_tables(metadata: MetaData, suffix: str) -> dict[str, Table]:
         Column("order_id", Uuid),
         Column("quantity", Integer, nullable=False),
         Column("expires_at", DateTime(timezone=True)),
+    )
+    holds = reservations.c.expires_at.is_not(None)
+    Index(
+        f"ix_stock_reservations{suffix}_expires",
+        reservations.c.expires_at,
+        postgresql_where=holds,
+        sqlite_where=holds,
     )
     locations = Table(
         f"stock_locations{suffix}",

@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from domain.shared.errors import ValidationError
 from projections.erasure import mask_erased
 from projections.errors import ReadModelNotReadyError
+from projections.inventory.queries import list_low_stock
 from projections.read import ReadModels, as_utc, decode_cursor, encode_cursor
 from projections.text import fold
 
@@ -158,8 +159,11 @@ def orders_of_customer(
 # -- the dashboard -------------------------------------------------------------------------------
 
 
-def dashboard(rm: ReadModels, store_id: UUID, date_from: date, date_to: date) -> dict[str, Any]:
-    """The store's figures for the days ``date_from`` to ``date_to`` (both included)."""
+def dashboard(
+    rm: ReadModels, store_id: UUID, date_from: date, date_to: date, *, now: datetime
+) -> dict[str, Any]:
+    """The store's figures for the days ``date_from`` to ``date_to`` (both included), and its
+    low-stock items at ``now``."""
     if date_from > date_to:
         raise ValidationError("from", "must be on or before 'to'")
     span = (date_to - date_from).days + 1
@@ -241,7 +245,7 @@ def dashboard(rm: ReadModels, store_id: UUID, date_from: date, date_to: date) ->
         "days": series,
         "orders_by_status": dict(sorted(statuses.items())),
         "top_products": top,
-        "low_stock": low_stock(rm, store_id),
+        "low_stock": low_stock(rm, store_id, now),
     }
 
 
@@ -250,26 +254,13 @@ def average(revenue: int, orders: int) -> int:
     return (2 * revenue + orders) // (2 * orders) if orders > 0 else 0
 
 
-def low_stock(rm: ReadModels, store_id: UUID) -> list[dict[str, Any]]:
-    """The store's low-stock items, from the inventory read model (none when it is absent):
-    the dashboard must not fail because another read model is missing or not ready."""
+def low_stock(rm: ReadModels, store_id: UUID, now: datetime) -> list[dict[str, Any]]:
+    """The store's low-stock items at ``now``, from the inventory read model (none when it is
+    absent): the dashboard must not fail because another read model is missing or not ready."""
     if "inventory" not in rm.registry.projections:
         return []
     try:
-        t = rm.tables("inventory").get("stock_levels")
-        if t is None:
-            return []
-        wanted = ("location_id", "sku", "on_hand", "reserved", "available", "low_stock_threshold")
-        if any(name not in t.c for name in (*wanted, "store_id", "is_low")):
-            return []
-        query = (
-            select(*(t.c[name] for name in wanted))
-            .where(t.c.store_id == store_id, t.c.is_low.is_(True))
-            .order_by(t.c.available, t.c.sku, t.c.location_id)
-            .limit(LOW_STOCK_ITEMS)
-        )
-        with rm.engine.connect() as conn:
-            return [_dict(r) for r in conn.execute(query)]
+        return list_low_stock(rm, store_id, now=now, limit=LOW_STOCK_ITEMS)
     except (SQLAlchemyError, LookupError, ReadModelNotReadyError):
         return []
 

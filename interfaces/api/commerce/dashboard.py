@@ -33,9 +33,9 @@ def get_dashboard(
     date_to: Annotated[date | None, Query(alias="to")] = None,
 ) -> Dashboard:
     """Days are UTC calendar days, both ends included; by default the last 30 days."""
-    today = orion.platform.clock.now().date()
-    end = date_to or today
+    now = orion.platform.clock.now()
+    end = date_to or now.date()
     start = date_from or end - timedelta(days=DEFAULT_DAYS - 1)
-    figures = queries.dashboard(orion.read, store_id, start, end)
+    figures = queries.dashboard(orion.read, store_id, start, end, now=now)
     response.headers["Cache-Control"] = "private, no-store"
     return Dashboard.model_validate(figures)

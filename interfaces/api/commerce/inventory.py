@@ -1,9 +1,9 @@
 """The store's inventory: stock levels, a SKU's stock per location and its ledger, movements
 (receive, adjust, count), low-stock thresholds, and the store's locations.
 
-Lists come from the inventory read model (``min_position`` reads your writes); a SKU's detail
-comes from its stock items themselves, so that ``available`` is exact at this instant (a
-checkout hold stops counting when it expires, which the read model learns only later).
+Lists come from the inventory read model (``min_position`` reads your writes), as at the time
+of the request: a checkout hold stops counting when it expires, before the log records its
+release. A SKU's detail comes from its stock items themselves.
 
 SKUs may contain ``/``: the SKU is the rest of the path (``/items/{sku}/ledger`` is the ledger
 of ``sku``).
@@ -116,6 +116,7 @@ def list_stock_levels(
     rows, next_cursor = queries.list_levels(
         orion.read,
         store_id,
+        now=orion.platform.clock.now(),
         low=low,
         out_of_stock=out_of_stock,
         sku=sku,

@@ -24,6 +24,7 @@ from tests.integration.api.test_store_customers import key_for, member_for
 from tests.integration.projections.helpers import dump
 
 ADMIN_ACTOR = "platform_admin:bootstrap"
+CTX = CommandContext(actor="test:inventory")
 
 
 def inventory(store_id: str) -> str:
@@ -239,11 +240,11 @@ def test_reserved_stock_cannot_be_taken_out_and_shows_in_the_ledger(api: Api, or
     assert orion.platform.head() == head
     api.post(f"{url}/adjust", {"sku": "LAMP-1", "delta": -3, "reason": "loss"}, expect=200)
 
-    # A checkout hold that has already expired: the item no longer counts it, the read model
-    # does until its release is recorded.
+    # A checkout hold that has already expired: neither the item nor the levels count it,
+    # though the log has not recorded its release yet.
     hold_position = reserve(orion, store["id"], "LAMP-1", 1, expires_in=-timedelta(minutes=1))
     level = read(api, url, hold_position)["items"][0]
-    assert (level["on_hand"], level["reserved"], level["available"]) == (7, 7, 0)
+    assert (level["on_hand"], level["reserved"], level["available"]) == (7, 6, 1)
     detail = api.get(f"{url}/items/LAMP-1").json()
     assert (detail["on_hand"], detail["reserved"], detail["available"]) == (7, 6, 1)
 
@@ -267,6 +268,64 @@ def test_reserved_stock_cannot_be_taken_out_and_shows_in_the_ledger(api: Api, or
         6,
     )
     assert ledger[1]["expires_at"] is not None and ledger[0]["reserved_delta"] == -1
+
+
+def test_expired_holds_count_for_nothing_in_levels_filters_and_the_dashboard(
+    api: Api, orion: Orion
+) -> None:
+    """Issue 11: a hold of 4 of 10 expired, then another shopper bought all 10: the levels
+    read reserved 14, and the low and out-of-stock filters and the dashboard went wrong with
+    them, until the log recorded the release. Expired holds stop counting at once."""
+    store = store_with_products(api, "BOUGHT-1", "HELD-1", "LIVE-1")
+    store_id, url = store["id"], inventory(store["id"])
+    for sku, quantity, threshold in (("BOUGHT-1", 10, 0), ("HELD-1", 10, 3), ("LIVE-1", 5, 1)):
+        receive(api, store_id, sku, quantity)
+        orion.inventory.set_threshold(CTX, UUID(store_id), sku=sku, threshold=threshold)
+    expired = -timedelta(minutes=1)
+    reserve(orion, store_id, "BOUGHT-1", 4, expires_in=expired)
+    reserve(orion, store_id, "BOUGHT-1", 10, order_id=uuid4())  # the expired hold is no bar
+    reserve(orion, store_id, "HELD-1", 8, expires_in=expired)
+    position = reserve(orion, store_id, "LIVE-1", 5, expires_in=timedelta(hours=1))
+
+    levels = {r["sku"]: r for r in read(api, url, position)["items"]}
+    figures = {
+        sku: (r["on_hand"], r["reserved"], r["available"], r["is_low"]) for sku, r in levels.items()
+    }
+    assert figures == {
+        "BOUGHT-1": (10, 10, 0, True),
+        "HELD-1": (10, 0, 10, False),
+        "LIVE-1": (5, 5, 0, True),  # a hold that has not expired still counts
+    }
+    for filters in ({"low": "true"}, {"out_of_stock": "true"}):
+        found = [r["sku"] for r in read(api, url, position, **filters)["items"]]
+        assert found == ["BOUGHT-1", "LIVE-1"], filters
+    dashboard = read(api, f"/api/v1/stores/{store_id}/dashboard", position)
+    assert [(i["sku"], i["reserved"], i["available"]) for i in dashboard["low_stock"]] == [
+        ("BOUGHT-1", 10, 0),
+        ("LIVE-1", 5, 0),
+    ]
+    # Each agrees with its stock item, exact at this instant.
+    for sku, row in levels.items():
+        detail = api.get(f"{url}/items/{sku}").json()
+        assert (detail["reserved"], detail["available"]) == (row["reserved"], row["available"])
+
+    # The sweep's lookup: the two items with expired holds, whatever the store.
+    now = orion.platform.clock.now()
+    found = queries.list_expired_holds(orion.read, now)
+    mine = {sku for s, _, sku in found if s == UUID(store_id)}
+    assert mine == {"BOUGHT-1", "HELD-1"}
+    # Once the log records the releases, the levels read the same, and the lookup is done.
+    location = orion.inventory.location_ids(UUID(store_id))[0]
+    for sku in sorted(mine):
+        released = orion.inventory.release_expired_holds(CTX, UUID(store_id), location, sku)
+        assert released is not None
+        position = released.position
+    again = {r["sku"]: r for r in read(api, url, position)["items"]}
+    assert {
+        sku: (r["on_hand"], r["reserved"], r["available"], r["is_low"]) for sku, r in again.items()
+    } == figures
+    after = queries.list_expired_holds(orion.read, orion.platform.clock.now())
+    assert not [f for f in after if f[0] == UUID(store_id)]
 
 
 def test_unknown_skus_are_404s_naming_them(api: Api, orion: Orion) -> None:
@@ -448,7 +507,7 @@ def test_the_read_model_matches_the_stock_items_and_rebuilds_the_same(orion: Ori
     )
     orion.projections.run_until_caught_up()
 
-    levels, _ = queries.list_levels(orion.read, store_id, limit=200)
+    levels, _ = queries.list_levels(orion.read, store_id, now=orion.platform.clock.now(), limit=200)
     assert len(levels) == 6
     for row in levels:
         item = orion.inventory.item(store_id, row["location_id"], row["sku"])

@@ -1,4 +1,5 @@
-"""Fixtures for the job tests: a real Redis, namespaced per test, and real SMTP servers.
+"""Fixtures for the job tests: a real Redis, namespaced per test, real SMTP servers, and an
+application whose clock the test moves.
 
 Every Redis key a test makes contains its ``redis_ns`` token (queue name, job ids, claim and
 rate-limit prefixes), so parallel test processes never collide and the keys are removed after.
@@ -12,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -22,8 +24,9 @@ from rq import Queue, SimpleWorker
 
 from application.reactions import Reaction
 from interfaces.adapters.mail import SmtpMailer
-from interfaces.bootstrap import Orion
+from interfaces.bootstrap import Orion, bootstrap
 from interfaces.reactions import ReactionRunner
+from interfaces.settings import Settings
 from tests.conftest import _service_missing
 from workers.queue import RQJobQueue
 from workers.runtime import RedisClaims, Runtime, install
@@ -147,3 +150,24 @@ def deliver(pipeline: MailPipeline) -> None:
     runner, worker = pipeline
     runner.run_until_caught_up(timeout=20)
     worker.work(burst=True)
+
+
+class MovableClock:
+    def __init__(self) -> None:
+        self.at = datetime.now(UTC) - timedelta(days=30)
+
+    def now(self) -> datetime:
+        return self.at
+
+    def advance(self, **delta: float) -> None:
+        self.at += timedelta(**delta)
+
+
+@pytest.fixture
+def clocked(settings: Settings) -> Iterator[tuple[Orion, MovableClock]]:
+    clock = MovableClock()
+    instance = bootstrap(settings, clock=clock)
+    try:
+        yield instance, clock
+    finally:
+        instance.close()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from uuid import UUID
 
@@ -19,12 +18,17 @@ from application.orders.mails import CONFIRMATION, OrderNotNumberedYetError, ord
 from domain.inventory.aggregates import StockItem
 from domain.shared.events import event_metadata
 from interfaces.adapters.mail import SmtpMailer
-from interfaces.bootstrap import Orion, bootstrap
-from interfaces.scheduler import PAYMENT_TIMEOUT, Scheduler
-from interfaces.settings import Settings
+from interfaces.bootstrap import Orion
+from interfaces.scheduler import EXPIRED_HOLDS, PAYMENT_TIMEOUT, Scheduler
 from tests.integration.api.test_checkout import PRICES, SHIPPING, Shop, open_shop
 from tests.integration.api.test_shop_account import address
-from tests.integration.jobs.conftest import MailPipeline, SmtpServer, deliver, mail_pipeline_for
+from tests.integration.jobs.conftest import (
+    MailPipeline,
+    MovableClock,
+    SmtpServer,
+    deliver,
+    mail_pipeline_for,
+)
 from workers.mail import send_mail
 from workers.orders import cancel_overdue_orders
 from workers.queue import InlineJobQueue
@@ -172,27 +176,6 @@ def test_a_mail_waits_for_the_order_number_and_is_not_sent_to_an_erased_person(
 # -- the payment timeout ----------------------------------------------------------------------
 
 
-class MovableClock:
-    def __init__(self) -> None:
-        self.at = datetime.now(UTC) - timedelta(days=30)
-
-    def now(self) -> datetime:
-        return self.at
-
-    def advance(self, **delta: float) -> None:
-        self.at += timedelta(**delta)
-
-
-@pytest.fixture
-def clocked(settings: Settings) -> Iterator[tuple[Orion, MovableClock]]:
-    clock = MovableClock()
-    instance = bootstrap(settings, clock=clock)
-    try:
-        yield instance, clock
-    finally:
-        instance.close()
-
-
 def available(orion: Orion, shop: Shop, sku: str) -> int:
     return orion.inventory.available(shop.id, sku, orion.platform.clock.now())
 
@@ -273,7 +256,13 @@ def test_the_scheduler_queues_the_timeout_once_a_minute_and_the_job_runs(
     assert [s.tick() for s in schedulers] == [[], []]
     wall[0] += 30
     ticks = [s.tick() for s in schedulers]
-    assert ticks == [[f"scheduled-{PAYMENT_TIMEOUT.name}-1000001"]] * 2
+    assert (
+        ticks
+        == [
+            [f"scheduled-{PAYMENT_TIMEOUT.name}-1000001", f"scheduled-{EXPIRED_HOLDS.name}-1000001"]
+        ]
+        * 2
+    )
     assert queue.drain(timeout=30)
     assert orion.orders.get(shop.id, order_id).status == "cancelled"
     assert orion.inventory.available(shop.id, shop.skus[0], clock.now()) == 10
