@@ -257,18 +257,15 @@ class SqlPersonalData:
 
     def _key(self, subject: UUID, *, create: bool) -> AESGCM | None:
         with self._lock:
-            known, key = subject in self._cache, self._cache.get(subject)
-        if known and key is None:
-            return None  # destroyed: for good
-        if known:
-            self._checked()
+            kept = subject in self._cache
+            if kept and self._cache[subject] is None:
+                return None  # destroyed, for good
+        if kept:
+            self._checked()  # which forgets the key if it was destroyed since
             with self._lock:
-                still = self._cache.get(subject)
-                if still is key:
+                if subject in self._cache:
                     self._cache.move_to_end(subject)
-                    return key
-            if still is None and subject in self._cache:
-                return None  # destroyed since it was cached
+                    return self._cache[subject]
         tick = self._current_tick()
         # Sealing usually names a new subject (a guest's order, a new account): try to create
         # its key first, which is one round trip; an existing one is then read.
