@@ -40,6 +40,7 @@ from domain.shared.personal import PersonalData
 from interfaces.adapters.mail import mailer_from_settings
 from interfaces.adapters.vault import SqlPersonalData, one_use
 from interfaces.listen import listen_in_background
+from interfaces.pools import bound_event_store_wait, engine_options, event_store_pool_env
 from interfaces.reactions import ReactionRunner
 from interfaces.scheduler import Scheduler
 from interfaces.settings import Settings
@@ -95,8 +96,6 @@ def event_store_env(database_url: str) -> dict[str, str]:
         "POSTGRES_PORT": str(url.port or 5432),
         "POSTGRES_USER": unquote(url.username or "postgres"),
         "POSTGRES_PASSWORD": unquote(url.password or ""),
-        "POSTGRES_POOL_SIZE": "10",
-        "POSTGRES_MAX_OVERFLOW": "20",
         "POSTGRES_LOCK_TIMEOUT": "5",
         "POSTGRES_CONNECT_TIMEOUT": "5",
     }
@@ -200,7 +199,7 @@ class Orion:
             self.read.announced = up
 
         listen_in_background(
-            pg_conninfo(self.settings.database_url),
+            pg_conninfo(self.settings.direct_url),
             POSITIONS_CHANNEL,
             self.read.heard_payload,
             stop,
@@ -227,19 +226,24 @@ def pg_conninfo(url: str) -> str:
 def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -> Orion:
     settings = settings or Settings()
     keyring = Keyring(load_secret(settings))
-    personal = SqlPersonalData(make_engine(settings.database_url, pool_size=4), keyring.kek)
+    # Every pool is sized by the settings (the README gives the total per process).
+    pools = engine_options(settings)
+    personal = SqlPersonalData(make_engine(settings.database_url, **pools), keyring.kek)
     # The library merges os.environ into its env: keep stray variables from changing the store.
     for key in ("PERSISTENCE_MODULE", "POSTGRES_ENABLE_DB_FUNCTIONS"):
         os.environ.pop(key, None)
     projections = all_projections(personal)
-    writer_engine = make_engine(settings.read_url, writer=True, pool_size=4, durable=False)
-    reader_engine = make_engine(settings.read_url)
+    writer_engine = make_engine(settings.read_url, writer=True, durable=False, **pools)
+    reader_engine = make_engine(settings.read_url, **pools)
     # Processes starting together (API, projector, worker) must not race to create tables.
-    with schema_lock(settings.database_url):
+    with schema_lock(settings.direct_url):
         env = event_store_env(settings.database_url)
+        if not settings.is_sqlite:
+            env.update(event_store_pool_env(settings))
         if settings.aggregate_cache_size:
             env["AGGREGATE_CACHE_MAXSIZE"] = str(settings.aggregate_cache_size)
         app = OrionApplication(env=env)
+        bound_event_store_wait(app.recorder, settings)
         registry = TableRegistry(reader_engine, projections)
         engine = ProjectionEngine(
             recorder=app.recorder,
@@ -251,18 +255,22 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
             batch_scope=one_use,  # a batch checks the personal-data keys' erasures once
         )
         engine.setup()
+        # Only a process that follows the log uses the writer again: an API process keeps
+        # no connection of it open (it reconnects if it ever starts the projections).
+        writer_engine.dispose()
         personal.setup()
         jobs = job_queue_from_settings(settings)
         reactions = ReactionRunner(
             recorder=app.recorder,
             mapper=app.mapper,
             # The event database, not the read models': positions belong with the log.
-            engine=make_engine(settings.database_url, writer=True, pool_size=2),
+            engine=make_engine(settings.database_url, writer=True, **pools),
             queue=jobs,
             reactions=[identity_mail_reaction(), order_mail_reaction()],
         )
         # A new reaction starts at the head of the log: under the schema lock.
         reactions.setup()
+        reactions.engine.dispose()  # as the writer's: used again only where the log is followed
     platform = Platform(app, clock)
     # A commit in this process wakes the in-process projection engine at once.
     platform.listeners.append(lambda *_: engine.wake())

@@ -1,4 +1,5 @@
-"""Prometheus metrics: requests by route, commands by type and outcome, events, projections."""
+"""Prometheus metrics: requests by route, commands by type and outcome, events, projections,
+requests refused for want of a database connection."""
 
 from __future__ import annotations
 
@@ -68,6 +69,13 @@ class Metrics:
         )
         self.events = Counter(
             "orion_events_appended_total", "Events appended to the log", registry=self.registry
+        )
+        # Reasons: pool_timeout, server_full, unreachable (see interfaces/pools.py).
+        self.database_unavailable = Counter(
+            "orion_database_unavailable_total",
+            "Requests answered 503 because no database connection could be had",
+            ["reason"],
+            registry=self.registry,
         )
 
     def on_commit(self, command: str, outcome: str, n_events: int, _position: int) -> None:

@@ -24,6 +24,15 @@ class Settings(BaseSettings):
     aggregate_cache_size: int = Field(default=5000, ge=0)
     # Threads an API process runs blocking work on (see interfaces/api/app.py).
     api_threads: int = Field(default=4, ge=1)
+    # Database connections of a process (the README gives the total): each of its pools keeps
+    # ``db_pool_size`` open and opens up to ``db_max_overflow`` more when busy. A request that
+    # gets none within ``db_pool_timeout_seconds`` is answered 503 with Retry-After.
+    db_pool_size: int = Field(default=2, ge=1)
+    db_max_overflow: int = Field(default=3, ge=0)
+    db_pool_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
+    # PostgreSQL without a transaction-pooling PgBouncer in between, for what such a pooler
+    # breaks: LISTEN and session advisory locks. ORION_DATABASE_URL when not set.
+    direct_database_url: str | None = None
     # ``orion worker`` lowers its CPU priority by this much (nice): on a host it shares with the
     # API and the projector, background jobs (e-mails, PDFs) yield to the requests waiting.
     worker_nice: int = Field(default=10, ge=0, le=19)
@@ -68,6 +77,10 @@ class Settings(BaseSettings):
     @property
     def read_url(self) -> str:
         return self.read_database_url or self.database_url
+
+    @property
+    def direct_url(self) -> str:
+        return self.direct_database_url or self.database_url
 
     @property
     def run_projections_in_process(self) -> bool:

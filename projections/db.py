@@ -18,9 +18,19 @@ def sqlalchemy_url(url: str) -> str:
 
 
 def make_engine(
-    url: str, *, writer: bool = False, pool_size: int = 10, durable: bool = True
+    url: str,
+    *,
+    writer: bool = False,
+    pool_size: int = 10,
+    max_overflow: int = 20,
+    pool_timeout: float = 30.0,
+    durable: bool = True,
 ) -> Engine:
     """An engine for queries, or (``writer``) for a projection runner.
+
+    Its pool keeps up to ``pool_size`` connections open, opens up to ``max_overflow`` more when
+    busy, and a checkout that finds none free within ``pool_timeout`` seconds raises
+    ``sqlalchemy.exc.TimeoutError`` (the API answers it 503).
 
     ``durable=False`` (PostgreSQL): commits do not wait for the WAL to reach the disk. For read
     models only: they are derived from the log, and a database crash loses whole batches (rows
@@ -35,6 +45,8 @@ def make_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
             pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_timeout=pool_timeout,
             json_serializer=dumps,
         )
 
@@ -62,7 +74,8 @@ def make_engine(
     engine = create_engine(
         url,
         pool_size=pool_size,
-        max_overflow=20,
+        max_overflow=max_overflow,
+        pool_timeout=pool_timeout,
         pool_pre_ping=not writer,
         json_serializer=dumps,
         **({} if writer else {"isolation_level": "AUTOCOMMIT"}),

@@ -20,6 +20,7 @@ from domain.shared.errors import (
     RateLimitedError,
     ValidationError,
 )
+from interfaces.pools import CONNECTION_ERRORS, RETRY_AFTER_SECONDS, out_of_connections
 from projections.errors import ReadModelNotReadyError
 
 log = logging.getLogger("orion.api")
@@ -127,3 +128,28 @@ def install_error_handlers(app: FastAPI) -> None:
         # A 5xx is always a bug: log it with its traceback, never leak internals to the client.
         log.exception("unhandled error", exc_info=error)
         return problem(500, "internal", "Internal error", "an unexpected error occurred")
+
+    install_unavailable_handler(app)
+
+
+def install_unavailable_handler(app: FastAPI) -> None:
+    """No database connection to be had (a pool's timeout, PostgreSQL full or out of reach)
+    is overload, not a bug: 503 with Retry-After, counted by reason. Any other failure of
+    these types is still a bug (500)."""
+
+    async def _unavailable(request: Request, error: Exception) -> JSONResponse:
+        reason = out_of_connections(error)
+        if reason is None:
+            log.exception("unhandled error", exc_info=error)
+            return problem(500, "internal", "Internal error", "an unexpected error occurred")
+        metrics = getattr(request.app.state, "metrics", None)
+        if metrics is not None:
+            metrics.database_unavailable.labels(reason).inc()
+        log.warning("no database connection (%s): %s", reason, error)
+        detail = "the service is busy; try again in a moment"
+        answer = problem(503, "unavailable", "Service unavailable", detail, {"reason": reason})
+        answer.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return answer
+
+    for error_type in CONNECTION_ERRORS:
+        app.add_exception_handler(error_type, _unavailable)
