@@ -127,7 +127,7 @@ def projections_run(
     if not orion.settings.is_sqlite:
         recorder: Any = orion.app.recorder
         listen_in_background(
-            pg_conninfo(orion.settings.database_url),
+            pg_conninfo(orion.settings.direct_url),  # LISTEN needs a session of its own
             recorder.channel_name,
             wake_all,
             stop,
