@@ -4,6 +4,12 @@ Handlers describe the rows they want; the writer keeps the last word per primary
 and flushes each table with a few statements per batch (``COPY`` on PostgreSQL, ``executemany``
 on SQLite), which is what makes a rebuild fast: round trips per table per batch, not per event.
 Rows a batch will read are fetched up front in one query per table (``prefetch``).
+
+A handler reads what the batch wrote before it, however it was written (``replace_children``
+too), exactly as it would have read it had each event been a batch of its own: a read model's
+rows never depend on how its events were batched. A write that cannot land as written (a patch
+of a row that does not exist, an insert over a row, a partly read row put back whole) raises
+``WriteError`` instead of being lost: the batch, and so the projection, stops at that event.
 """
 
 from __future__ import annotations
@@ -26,10 +32,15 @@ FEW_ROWS = 32
 Key = tuple[Any, ...]
 
 
+class WriteError(Exception):
+    """A handler's write that would not land as written: refused rather than lost."""
+
+
 class _TableBuffer:
     def __init__(self, table: Table) -> None:
         self.table = table
         self.pk = [c.name for c in table.primary_key.columns]
+        self.columns = frozenset(c.name for c in table.columns)
         if len(self.pk) == 1:
             only = self.pk[0]
             self.key_of: Callable[[dict[str, Any]], Key] = lambda row: (row[only],)
@@ -42,8 +53,35 @@ class _TableBuffer:
         self.patches: dict[Key, dict[str, Any]] = {}
         # Rows read from the database and not replaced since: only their patches are written.
         self.loaded: set[Key] = set()
-        self.children: dict[tuple[str, Any], list[dict[str, Any]]] = {}
-        self.fresh_children: set[tuple[str, Any]] = set()  # parents with nothing stored yet
+        self.partial: set[Key] = set()  # loaded rows read with some of their columns only
+        # Parents whose rows ``replace_children`` replaced, by their column's place in the key:
+        # a row of theirs is in ``rows``, or it does not exist (whatever the database holds).
+        self.replaced: dict[int, set[Any]] = {}
+        # Those of them whose stored rows are deleted before the batch's rows are written.
+        self.cleared: dict[int, set[Any]] = {}
+        # The keys in ``rows`` and ``patches`` by parent, kept from the first replace_children
+        # on: replacing a parent's rows drops what the batch holds of them, without a scan.
+        self.by_parent: dict[int, dict[Any, set[Key]]] = {}
+
+    def track(self, k: Key) -> None:
+        """Note a key that entered ``rows`` or ``patches`` (only needed once ``by_parent`` is)."""
+        for i, index in self.by_parent.items():
+            keys = index.get(k[i])
+            if keys is None:
+                index[k[i]] = {k}
+            else:
+                keys.add(k)
+
+    def in_replaced(self, k: Key) -> bool:
+        return any(k[i] in parents for i, parents in self.replaced.items())
+
+    def place_of(self, column: str) -> int:
+        if column not in self.pk:
+            raise WriteError(
+                f"{self.table.name}: replace_children needs a column of the primary key "
+                f"({', '.join(self.pk)}), not {column!r}"
+            )
+        return self.pk.index(column)
 
 
 History = Callable[[Any, int], list[Any]]
@@ -75,19 +113,30 @@ class Writer:
         """A row that is new (its key never stored before, e.g. an aggregate's creation)."""
         buf = self._buffer(table)
         k = self._key(buf, row)
+        if buf.rows.get(k) is not None:
+            # Batch by batch, the database would refuse the second row (a unique violation).
+            raise WriteError(f"{table}: row {k} inserted where there is one already")
         buf.patches.pop(k, None)
         buf.loaded.discard(k)
         buf.rows[k] = row
+        if buf.by_parent:
+            buf.track(k)
 
     def put(self, table: str, row: dict[str, Any]) -> None:
         """Insert or replace the whole row."""
         buf = self._buffer(table)
         key = self._key(buf, row)
+        if key in buf.partial and not buf.columns <= row.keys():
+            missing = ", ".join(sorted(buf.columns - row.keys()))
+            raise WriteError(f"{table}: row {key} was read in part; put without {missing}")
         if key not in buf.rows or key in buf.maybe_stored:  # else: inserted by this batch
             buf.maybe_stored.add(key)
         buf.patches.pop(key, None)
         buf.loaded.discard(key)
+        buf.partial.discard(key)
         buf.rows[key] = row
+        if buf.by_parent:
+            buf.track(key)
 
     def prefetch(
         self, table: str, keys: Iterable[Any], columns: Sequence[str] | None = None
@@ -99,6 +148,8 @@ class Writer:
         """
         buf = self._buffer(table)
         wanted = {self._key(buf, k) for k in keys} - buf.rows.keys() - buf.absent
+        if buf.replaced:  # the database's rows of replaced parents are gone already
+            wanted = {k for k in wanted if not buf.in_replaced(k)}
         if not wanted:
             return
         ordered = list(wanted)
@@ -127,6 +178,10 @@ class Writer:
                 buf.rows[k] = row
                 buf.loaded.add(k)
                 buf.maybe_stored.add(k)
+                if columns:
+                    buf.partial.add(k)
+                if buf.by_parent:
+                    buf.track(k)
         buf.absent.update(wanted - buf.rows.keys())
 
     def get(self, table: str, key: Any) -> dict[str, Any] | None:
@@ -135,7 +190,7 @@ class Writer:
         if k in buf.rows:
             row = buf.rows[k]
             return dict(row) if row is not None else None
-        if k in buf.absent:
+        if k in buf.absent or (buf.replaced and buf.in_replaced(k)):
             return None
         cols = [buf.table.c[c] for c in buf.pk]
         found = self.conn.execute(
@@ -148,6 +203,8 @@ class Writer:
         buf.maybe_stored.add(k)
         buf.loaded.add(k)
         buf.rows[k] = row
+        if buf.by_parent:
+            buf.track(k)
         return dict(row)
 
     def exists(self, table: str, key: Any) -> bool:
@@ -166,25 +223,27 @@ class Writer:
             raise RuntimeError("this writer was given no access to the event log")
         return self._history(originator_id, version)
 
-    def update(self, table: str, key: Any, **values: Any) -> bool:
-        """Change some columns of an existing row; False when there is no such row."""
-        if self.get(table, key) is None:
-            return False
-        self.patch(table, key, **values)
-        return True
-
     def patch(self, table: str, key: Any, **values: Any) -> None:
-        """Change some columns of a row without reading it (it must exist)."""
+        """Change some columns of a row without reading it. The row must exist: a patch of
+        one that does not raises ``WriteError``, here or when the batch is written."""
         buf = self._buffer(table)
         k = self._key(buf, key)
         if k in buf.rows:
             row = buf.rows[k]
             if row is None:
-                return
+                raise WriteError(f"{table}: patch of row {k}, deleted by this batch")
             row.update(values)
             if k not in buf.loaded:
                 return  # the whole row is written anyway
-        buf.patches.setdefault(k, {}).update(values)
+        elif k in buf.absent or (buf.replaced and buf.in_replaced(k)):
+            raise WriteError(f"{table}: patch of row {k}, which does not exist")
+        patch = buf.patches.get(k)
+        if patch is None:
+            buf.patches[k] = dict(values)
+            if buf.by_parent:
+                buf.track(k)
+        else:
+            patch.update(values)
 
     def delete(self, table: str, key: Any) -> None:
         buf = self._buffer(table)
@@ -192,7 +251,10 @@ class Writer:
         buf.maybe_stored.add(k)
         buf.patches.pop(k, None)
         buf.loaded.discard(k)
+        buf.partial.discard(k)
         buf.rows[k] = None
+        if buf.by_parent:
+            buf.track(k)
 
     def replace_children(
         self,
@@ -203,22 +265,50 @@ class Writer:
         *,
         fresh: bool = False,
     ) -> None:
-        """Replace every row of ``table`` whose ``parent_column`` is ``parent`` (``fresh``: the
-        parent is known to have none stored yet)."""
+        """Replace every row of ``table`` whose ``parent_column`` (a column of its primary key)
+        is ``parent`` (``fresh``: the parent is known to have none stored yet). The new rows are
+        the batch's like any other: ``get``, ``patch`` and the rest see them."""
         buf = self._buffer(table)
-        key = (parent_column, parent)
-        if fresh and key not in buf.children:
-            buf.fresh_children.add(key)
-        elif not fresh:
-            buf.fresh_children.discard(key)
-        buf.children[key] = rows
+        i = buf.place_of(parent_column)
+        index = buf.by_parent.get(i)
+        if index is None:
+            index = buf.by_parent[i] = {}
+            for k in (*buf.rows, *buf.patches):
+                index.setdefault(k[i], set()).add(k)
+        for k in index.pop(parent, ()):  # what the batch held of the old rows
+            if k in buf.maybe_stored or k in buf.patches:
+                fresh = False  # some are stored after all
+            buf.rows.pop(k, None)
+            buf.patches.pop(k, None)
+            buf.loaded.discard(k)
+            buf.partial.discard(k)
+            buf.maybe_stored.discard(k)
+        buf.replaced.setdefault(i, set()).add(parent)
+        if not fresh:
+            buf.cleared.setdefault(i, set()).add(parent)
+        for row in rows:
+            k = buf.key_of(row)
+            if k[i] != parent or k in buf.rows:
+                raise WriteError(f"{table}: row {k} is not a new child of {parent!r}")
+            buf.rows[k] = row
+            buf.absent.discard(k)
+            buf.track(k)
 
     def flush(self) -> None:
         for buf in self._buffers.values():
+            self._flush_cleared(buf)
             self._flush_rows(buf)
             self._flush_patches(buf)
-            self._flush_children(buf)
         self._buffers.clear()
+
+    def _flush_cleared(self, buf: _TableBuffer) -> None:
+        """Delete the stored rows of the parents replace_children replaced (before their new
+        rows are inserted)."""
+        table = buf.table
+        for i, parents in buf.cleared.items():
+            column, ordered = table.c[buf.pk[i]], list(parents)
+            for n in range(0, len(ordered), 500):
+                self.conn.execute(table.delete().where(column.in_(ordered[n : n + 500])))
 
     def _flush_rows(self, buf: _TableBuffer) -> None:
         if not buf.rows:
@@ -249,6 +339,7 @@ class Writer:
             groups.setdefault(tuple(sorted(values)), []).append(
                 {**dict(zip(buf.pk, key, strict=True)), **values}
             )
+        expected, updated = len(buf.patches), 0
         buf.patches.clear()
         table = buf.table
         for columns, rows in groups.items():
@@ -258,13 +349,13 @@ class Writer:
                     .where(and_(*(table.c[c] == bindparam(f"k_{c}") for c in buf.pk)))
                     .values({c: bindparam(c) for c in columns})
                 )
-                self.conn.execute(
+                updated += self.conn.execute(
                     statement,
                     [
                         {**{f"k_{c}": r[c] for c in buf.pk}, **{c: r[c] for c in columns}}
                         for r in rows
                     ],
-                )
+                ).rowcount
                 continue
             # PostgreSQL, many rows: COPY the changes into a temporary table, then one
             # UPDATE … FROM (four round trips, whatever the number of rows).
@@ -281,24 +372,14 @@ class Writer:
             )
             assignments = ", ".join(f'"{c}" = p."{c}"' for c in columns)
             match = " AND ".join(f't."{c}" = p."{c}"' for c in buf.pk)
-            self.conn.exec_driver_sql(
+            updated += self.conn.exec_driver_sql(
                 f'UPDATE "{table.name}" AS t SET {assignments} FROM {temp} AS p WHERE {match}'
+            ).rowcount
+        if updated != expected:
+            # Each patch is of one row by its key: a row short is a patch that would be lost.
+            raise WriteError(
+                f"{table.name}: {expected - updated} of {expected} patched rows do not exist"
             )
-
-    def _flush_children(self, buf: _TableBuffer) -> None:
-        if not buf.children:
-            return
-        table = buf.table
-        by_column: dict[str, list[Any]] = {}
-        for column, parent in buf.children:
-            if (column, parent) not in buf.fresh_children:
-                by_column.setdefault(column, []).append(parent)
-        for column, parents in by_column.items():
-            for i in range(0, len(parents), 500):
-                self.conn.execute(table.delete().where(table.c[column].in_(parents[i : i + 500])))
-        self._insert(table, [r for rs in buf.children.values() for r in rs])
-        buf.children.clear()
-        buf.fresh_children.clear()
 
     def _insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
         if not rows:

@@ -256,6 +256,15 @@ class OrdersProjection(Projection):
             {"status": e.status, "totals": dict(totals), "shipping_method": e.shipping_method},
         )
 
+    @staticmethod
+    def _add_to_line(w: Writer, order_id: UUID, line: dict[str, Any], column: str) -> None:
+        """Adds a shipment's or a refund's units of a line to the line's ``column``."""
+        key = (order_id, line["sku"])
+        row = w.get("order_lines", key)
+        if row is None:
+            raise LookupError(f"order {order_id} has no line {line['sku']!r}")
+        w.patch("order_lines", key, **{column: int(row[column]) + int(line["quantity"])})
+
     def _moved(self, e: Any, w: Writer, **values: Any) -> None:
         w.patch(
             "orders",
@@ -288,13 +297,7 @@ class OrdersProjection(Projection):
         order = meta["_order"]
         self._moved(e, w, status=e.status)
         for line in e.lines:
-            row = w.get("order_lines", (e.originator_id, line["sku"]))
-            if row is not None:
-                w.patch(
-                    "order_lines",
-                    (e.originator_id, line["sku"]),
-                    shipped_quantity=int(row["shipped_quantity"]) + int(line["quantity"]),
-                )
+            self._add_to_line(w, e.originator_id, line, "shipped_quantity")
         tracking = f", tracking {e.tracking_number}" if e.tracking_number else ""
         self._timeline(
             w,
@@ -342,13 +345,7 @@ class OrdersProjection(Projection):
         order = meta["_order"]
         self._moved(e, w, status=e.status, refunded_amount=int(order["refunded_amount"]) + e.amount)
         for line in e.lines:
-            row = w.get("order_lines", (e.originator_id, line["sku"]))
-            if row is not None:
-                w.patch(
-                    "order_lines",
-                    (e.originator_id, line["sku"]),
-                    refunded_quantity=int(row["refunded_quantity"]) + int(line["quantity"]),
-                )
+            self._add_to_line(w, e.originator_id, line, "refunded_quantity")
         self._timeline(
             w,
             e,

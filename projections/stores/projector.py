@@ -42,7 +42,7 @@ class StoresProjection(Projection):
                 },
             )
         elif isinstance(e, Store.DetailsChanged):
-            w.update(
+            w.patch(
                 "stores",
                 e.originator_id,
                 name=e.name,
@@ -52,8 +52,8 @@ class StoresProjection(Projection):
                 **common,
             )
         elif isinstance(e, Store.Suspended):
-            w.update(
+            w.patch(
                 "stores", e.originator_id, status=SUSPENDED, suspension_reason=e.reason, **common
             )
         elif isinstance(e, Store.Reactivated):
-            w.update("stores", e.originator_id, status=ACTIVE, suspension_reason=None, **common)
+            w.patch("stores", e.originator_id, status=ACTIVE, suspension_reason=None, **common)
