@@ -70,6 +70,13 @@ class Settings(BaseSettings):
             raise ValueError("ORION_DATABASE_URL must start with sqlite:/// or postgresql://")
         return url
 
+    @field_validator("direct_database_url")
+    @classmethod
+    def _direct_postgres(cls, url: str | None) -> str | None:
+        if url is not None and not url.startswith(("postgresql://", "postgres://")):
+            raise ValueError("ORION_DIRECT_DATABASE_URL must start with postgresql://")
+        return url
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
