@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
+from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
@@ -45,7 +46,7 @@ class _TableBuffer:
             only = self.pk[0]
             self.key_of: Callable[[dict[str, Any]], Key] = lambda row: (row[only],)
         else:
-            self.key_of = lambda row: tuple(row[c] for c in self.pk)
+            self.key_of = itemgetter(*self.pk)  # a tuple of the values, in C
         self.rows: dict[Key, dict[str, Any] | None] = {}  # None = deleted
         self.maybe_stored: set[Key] = set()  # keys that may already have a row in the database
         self.absent: set[Key] = set()  # keys known to have no row (prefetched and not found)
@@ -81,7 +82,7 @@ class _TableBuffer:
                 f"{self.table.name}: replace_children needs a column of the primary key "
                 f"({', '.join(self.pk)}), not {column!r}"
             )
-        return self.pk.index(column)
+        return self.pk.index(column) if len(self.pk) > 1 else 0
 
 
 History = Callable[[Any, int], list[Any]]
@@ -113,12 +114,14 @@ class Writer:
         """A row that is new (its key never stored before, e.g. an aggregate's creation)."""
         buf = self._buffer(table)
         k = self._key(buf, row)
-        if buf.rows.get(k) is not None:
-            # Batch by batch, the database would refuse the second row (a unique violation).
-            raise WriteError(f"{table}: row {k} inserted where there is one already")
-        buf.patches.pop(k, None)
-        buf.loaded.discard(k)
-        buf.rows[k] = row
+        held = buf.rows.setdefault(k, row)  # (one lookup of the key: rebuilds insert a lot)
+        if held is not row:
+            if held is not None:
+                # Batch by batch, the database would refuse the second row (a unique violation).
+                raise WriteError(f"{table}: row {k} inserted where there is one already")
+            buf.rows[k] = row
+        if buf.patches:
+            buf.patches.pop(k, None)
         if buf.by_parent:
             buf.track(k)
 
@@ -283,16 +286,24 @@ class Writer:
             buf.loaded.discard(k)
             buf.partial.discard(k)
             buf.maybe_stored.discard(k)
-        buf.replaced.setdefault(i, set()).add(parent)
+        if i in buf.replaced:
+            buf.replaced[i].add(parent)
+        else:
+            buf.replaced[i] = {parent}
         if not fresh:
             buf.cleared.setdefault(i, set()).add(parent)
+        keys: set[Key] = set()
         for row in rows:
             k = buf.key_of(row)
-            if k[i] != parent or k in buf.rows:
+            if (k[i] is not parent and k[i] != parent) or buf.rows.setdefault(k, row) is not row:
                 raise WriteError(f"{table}: row {k} is not a new child of {parent!r}")
-            buf.rows[k] = row
-            buf.absent.discard(k)
-            buf.track(k)
+            keys.add(k)
+        index[parent] = keys
+        if buf.absent:
+            buf.absent -= keys
+        if len(buf.by_parent) > 1:
+            for k in keys:
+                buf.track(k)
 
     def flush(self) -> None:
         for buf in self._buffers.values():
@@ -314,9 +325,12 @@ class Writer:
         if not buf.rows:
             return
         table = buf.table
-        # Rows read and left as they were, or only patched, are not rewritten.
-        rewrite = {k: r for k, r in buf.rows.items() if k not in buf.loaded}
-        stale = [k for k in rewrite if k in buf.maybe_stored]
+        # Rows read and left as they were, or only patched, are not rewritten. (A rebuild's
+        # batch mostly reads nothing: no pass over its rows then.)
+        rewrite = (
+            {k: r for k, r in buf.rows.items() if k not in buf.loaded} if buf.loaded else buf.rows
+        )
+        stale = [k for k in rewrite if k in buf.maybe_stored] if buf.maybe_stored else []
         if stale:
             if len(buf.pk) == 1:
                 col = table.c[buf.pk[0]]
