@@ -46,8 +46,6 @@ LEVEL_COLUMNS = (
     "version",
     "updated_at",
 )
-# How many stock items with expired holds one sweep takes: the rest in the next one.
-EXPIRED_BATCH = 500
 LEDGER_COLUMNS = (
     "position",
     "stock_item_id",
@@ -68,6 +66,8 @@ LEDGER_COLUMNS = (
     "version",
     "at",
 )
+# How many stock items with expired holds one sweep takes: the rest in the next one.
+EXPIRED_BATCH = 500
 
 
 def _escape(text: str) -> str:
