@@ -27,6 +27,7 @@ from interfaces.api.commerce.cart import router as cart_router
 from interfaces.api.commerce.checkout import router as checkout_router
 from interfaces.api.commerce.inventory import router as inventory_router
 from interfaces.api.commerce.shipping import router as shipping_router
+from interfaces.api.docs import install_docs
 from interfaces.api.errors import install_error_handlers
 from interfaces.api.identity import account, admin_users, api_keys, auth_routes, customers, team
 from interfaces.api.personal import OneUseOfPersonalData
@@ -104,6 +105,8 @@ def create_app(orion: Orion, *, run_projections: bool | None = None) -> FastAPI:
         version="0.1.0",
         description="Multi-tenant, event-sourced commerce platform.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.orion = orion
     metrics = Metrics()
@@ -170,4 +173,5 @@ def create_app(orion: Orion, *, run_projections: bool | None = None) -> FastAPI:
     def metrics_endpoint() -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
+    install_docs(app)
     return app
