@@ -30,6 +30,7 @@ from interfaces.api.commerce.shipping import router as shipping_router
 from interfaces.api.docs import install_docs
 from interfaces.api.errors import install_error_handlers
 from interfaces.api.identity import account, admin_users, api_keys, auth_routes, customers, team
+from interfaces.api.paths import KeepEncodedSlashes
 from interfaces.api.personal import OneUseOfPersonalData
 from interfaces.api.ratelimit import rate_limiter_from_settings
 from interfaces.api.stores.routes import router as stores_router
@@ -117,6 +118,7 @@ def create_app(orion: Orion, *, run_projections: bool | None = None) -> FastAPI:
     )
     install_error_handlers(app)
 
+    app.add_middleware(KeepEncodedSlashes)
     app.add_middleware(OneUseOfPersonalData)
     app.add_middleware(CorrelateAndMeasure, metrics=metrics)
 

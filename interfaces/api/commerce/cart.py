@@ -32,6 +32,7 @@ from interfaces.api.commerce.cart_schemas import (
 from interfaces.api.common import answer
 from interfaces.api.deps import CommandCtx, OrionDep, PrincipalDep, read_after, store_permission
 from interfaces.api.identity.account import ShopDep
+from interfaces.api.paths import segment
 from interfaces.bootstrap import Orion
 from projections.carts import queries
 
@@ -40,6 +41,8 @@ MAX_CART_TOKEN = 256
 MAX_IDLE_HOURS = 24 * 365
 
 shop = APIRouter(prefix="/api/v1/shop/{store_code}/cart", tags=["shop: cart"])
+# A cart line by its SKU: one path segment, a slash in the SKU sent as %2F.
+LINE = f"/lines/{segment('sku')}"
 store = APIRouter(prefix="/api/v1/stores/{store_id}/carts", tags=["store: carts"])
 
 
@@ -155,7 +158,7 @@ def add_line(
     return CartAnswer(**answer(result, response).model_dump(), cart_token=token)
 
 
-@shop.patch("/lines/{sku}", response_model=CartAnswer, response_model_exclude_none=True)
+@shop.patch(LINE, response_model=CartAnswer, response_model_exclude_none=True)
 def change_line(
     sku: str,
     body: LineChange,
@@ -174,7 +177,7 @@ def change_line(
     return CartAnswer(**answer(result, response).model_dump())
 
 
-@shop.delete("/lines/{sku}", response_model=CartAnswer, response_model_exclude_none=True)
+@shop.delete(LINE, response_model=CartAnswer, response_model_exclude_none=True)
 def remove_line(
     sku: str, who: ShopperDep, orion: OrionDep, ctx: CommandCtx, response: Response
 ) -> CartAnswer:

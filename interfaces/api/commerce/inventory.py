@@ -5,8 +5,8 @@ Lists come from the inventory read model (``min_position`` reads your writes), a
 of the request: a checkout hold stops counting when it expires, before the log records its
 release. A SKU's detail comes from its stock items themselves.
 
-SKUs may contain ``/``: the SKU is the rest of the path (``/items/{sku}/ledger`` is the ledger
-of ``sku``).
+A SKU is one path segment: one that contains ``/`` is sent with it percent-encoded
+(``/items/BOX%2Fledger`` is the SKU ``BOX/ledger``; ``/items/BOX/ledger`` the ledger of ``BOX``).
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from interfaces.api.commerce.inventory_schemas import (
 )
 from interfaces.api.common import CommandAnswer, answer
 from interfaces.api.deps import CommandCtx, OrionDep, read_after, store_permission
+from interfaces.api.paths import segment
 from interfaces.bootstrap import Orion
 from projections.inventory import queries
 
@@ -130,7 +131,7 @@ def list_stock_levels(
     )
 
 
-@router.get("/items/{sku:path}/ledger", response_model=Ledger)
+@router.get(f"/items/{segment('sku')}/ledger", response_model=Ledger)
 def stock_ledger(
     store_id: UUID,
     sku: str,
@@ -158,7 +159,7 @@ def stock_ledger(
     )
 
 
-@router.put("/items/{sku:path}/threshold", response_model=CommandAnswer)
+@router.put(f"/items/{segment('sku')}/threshold", response_model=CommandAnswer)
 def set_threshold(
     store_id: UUID,
     sku: str,
@@ -179,7 +180,7 @@ def set_threshold(
     return answer(result, response)
 
 
-@router.get("/items/{sku:path}", response_model=ItemDetail)
+@router.get(f"/items/{segment('sku')}", response_model=ItemDetail)
 def stock_item(store_id: UUID, sku: str, orion: OrionDep, _: CanRead) -> ItemDetail:
     """A SKU's stock at every location, from its stock items: exact at this instant."""
     sku = _check_sku(sku)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 from uuid import UUID, uuid4
 
 import pytest
@@ -92,7 +93,7 @@ def test_movements_show_in_levels_and_ledger_with_their_actor(api: Api, orion: O
     counted = api.post(f"{url}/count", {"sku": "MUG-BLUE", "counted": 5}, expect=200).json()
     receive(api, store["id"], "MUG/RED", 3)
     threshold = api.client.put(
-        f"{url}/items/MUG/RED/threshold", json={"low_stock_threshold": 4}, headers=api.headers
+        f"{url}/items/MUG%2FRED/threshold", json={"low_stock_threshold": 4}, headers=api.headers
     )
     assert threshold.status_code == 200, threshold.text
     position = threshold.json()["position"]
@@ -128,7 +129,7 @@ def test_movements_show_in_levels_and_ledger_with_their_actor(api: Api, orion: O
     rest = read(api, f"{url}/items/MUG-BLUE/ledger", position, limit=2, cursor=first["next_cursor"])
     assert [e["kind"] for e in rest["items"]] == ["received"] and rest["next_cursor"] is None
 
-    detail = api.get(f"{url}/items/mug/red").json()
+    detail = api.get(f"{url}/items/mug%2Fred").json()  # a slash in a SKU is sent as %2F
     assert detail["sku"] == "MUG/RED" and detail["title"] == "Mug MUG/RED"
     assert (detail["on_hand"], detail["available"]) == (3, 3)
     assert [p["location_code"] for p in detail["locations"]] == ["main"]
@@ -563,3 +564,52 @@ def test_retried_movements_and_locations_apply_once(api: Api, orion: Orion) -> N
     assert replayed.json()["location_id"] == added.json()["location_id"]
     listed = read(api, f"{url}/locations", replayed.json()["position"])["items"]
     assert [loc["code"] for loc in listed] == ["main", "depot"]
+
+
+def test_a_sku_with_a_slash_is_one_segment(
+    client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    """``/items/BOX/ledger`` is the ledger of ``BOX``; ``BOX/ledger`` is sent as one segment,
+    its slash percent-encoded, in the inventory and in the cart."""
+    api = Api(client, admin_headers)
+    store = api.create_store()
+    sid = str(store["id"])
+    variants = [
+        {"sku": s, "price": {"amount": 100, "currency": "EUR"}, "attributes": {}}
+        for s in ("BOX", "BOX/ledger")
+    ]
+    product = api.create_product(sid, variants=variants).json()
+    api.publish(sid, product["id"])
+    api.post(f"/api/v1/stores/{sid}/inventory/receive", {"sku": "BOX", "quantity": 3}, 200)
+    done = api.post(
+        f"/api/v1/stores/{sid}/inventory/receive", {"sku": "BOX/ledger", "quantity": 7}, 200
+    ).json()
+    items = f"/api/v1/stores/{sid}/inventory/items"
+    slashed = quote("BOX/ledger", safe="")
+
+    detail = api.get(f"{items}/{slashed}").json()
+    assert (detail["sku"], detail["on_hand"]) == ("BOX/ledger", 7)
+    assert api.get(f"{items}/BOX").json()["on_hand"] == 3
+    ledger = api.get(f"{items}/BOX/ledger", min_position=done["position"]).json()
+    assert ledger["sku"] == "BOX" and [e["on_hand_after"] for e in ledger["items"]] == [3]
+    ledger = api.get(f"{items}/{slashed}/ledger", min_position=done["position"]).json()
+    assert ledger["sku"] == "BOX/ledger" and [e["on_hand_after"] for e in ledger["items"]] == [7]
+    changed = client.put(
+        f"{items}/{slashed}/threshold", json={"low_stock_threshold": 2}, headers=admin_headers
+    )
+    assert changed.status_code == 200, changed.text
+    assert api.get(f"{items}/{slashed}").json()["locations"][0]["low_stock_threshold"] == 2
+    # A raw slash splits the SKU: not found, never another SKU's answer.
+    assert api.get(f"{items}/BOX/ledger/x", expect=404).status_code == 404
+
+    cart = f"/api/v1/shop/{store['code']}/cart"
+    added = client.post(f"{cart}/lines", json={"sku": "BOX/ledger", "quantity": 1})
+    assert added.status_code == 201, added.text
+    token = {"X-Cart-Token": added.headers["X-Cart-Token"]}
+    changed = client.patch(f"{cart}/lines/{slashed}", json={"quantity": 2}, headers=token)
+    assert changed.status_code == 200, changed.text
+    lines = client.get(cart, headers=token).json()["lines"]
+    assert [(line["sku"], line["quantity"]) for line in lines] == [("BOX/ledger", 2)]
+    removed = client.delete(f"{cart}/lines/{slashed}", headers=token)
+    assert removed.status_code == 200, removed.text
+    assert client.get(cart, headers=token).json()["lines"] == []
