@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from domain.shared.errors import (
@@ -41,7 +43,13 @@ STATUS_BY_ERROR: list[tuple[type[OrionError], int, str]] = [
 
 
 def problem(
-    status: int, code: str, title: str, detail: str, extra: dict[str, Any] | None = None
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    extra: dict[str, Any] | None = None,
+    *,
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": TYPE_BASE + code,
@@ -57,10 +65,19 @@ def problem(
         if key == "status":
             key = "current_status"
         body.setdefault(key, value)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    sent = dict(headers or {})
+    if status == 401:
+        sent.setdefault("WWW-Authenticate", "Bearer")
     if status == 429 and extra and extra.get("retry_after"):
-        headers["Retry-After"] = str(extra["retry_after"])
-    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers or None)
+        sent["Retry-After"] = str(extra["retry_after"])
+    if status == 503:  # a read model being rebuilt: soon ready
+        sent.setdefault("Retry-After", "1")
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=sent or None)
+
+
+def invalid_body(message: str) -> JSONResponse:
+    errors = [{"field": "body", "message": message}]
+    return problem(422, "invalid_input", "Invalid input", f"body: {message}", {"errors": errors})
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
@@ -71,6 +88,17 @@ def _field_path(loc: tuple[Any, ...]) -> str:
         else:
             parts.append(("." if parts else "") + str(item))
     return "".join(parts) or str(loc[0] if loc else "body")
+
+
+def allowed_methods(request: Request) -> set[str]:
+    """Every method some route answers on the request's path."""
+    path = request.scope["path"]
+    found: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        regex, methods = getattr(route, "path_regex", None), getattr(route, "methods", None)
+        if regex is not None and methods and regex.match(path):
+            found |= set(methods)
+    return found
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -106,13 +134,23 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem(422, "invalid_input", "Invalid input", detail, {"errors": errors})
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        if error.status_code == 400 and isinstance(error.__cause__, ValueError):
+            # FastAPI's answer to a JSON body it could not decode (bytes that are not UTF-8):
+            # the same 422 as any other body that is not JSON.
+            return invalid_body(f"is not valid JSON: {error.__cause__}")
         codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated"}
+        # The exception's headers are part of the answer: a 405 says which methods are allowed.
+        headers = dict(error.headers or {})
+        if error.status_code == 405:
+            # Starlette names the methods of the first route on the path; the path has more.
+            headers["Allow"] = ", ".join(sorted(allowed_methods(request)))
         return problem(
             error.status_code,
             codes.get(error.status_code, f"http_{error.status_code}"),
             str(error.detail),
             str(error.detail),
+            headers=headers,
         )
 
     @app.exception_handler(UnicodeEncodeError)

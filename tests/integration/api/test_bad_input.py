@@ -211,6 +211,12 @@ def malformed_json_with_key(w: World) -> Send:
     return lambda: w.client.post(w.products, content=b"[1, 2", headers=headers)
 
 
+def not_utf8(w: World) -> Send:
+    """Bytes that are not UTF-8 are not JSON: the same 422 as malformed JSON."""
+    headers = {**w.api.headers, "Content-Type": "application/json"}
+    return lambda: w.client.post(w.products, content=b'{"title": "\xff\xfe"}', headers=headers)
+
+
 def lone_surrogate_title(w: World) -> Send:
     """JSON may escape a lone surrogate; no text can be stored from it."""
     headers = {**w.api.headers, "Content-Type": "application/json"}
@@ -434,6 +440,7 @@ CASES = [
     P(edit({"title": "x"}, **header("If-Match", '"-1"')), 422, "If-Match", id="negative-if-match"),
     P(malformed_json, 422, "body", id="malformed-json"),
     P(malformed_json_with_key, 422, "body", id="malformed-json-with-idempotency-key"),
+    P(not_utf8, 422, "body", id="body-not-utf8"),
     P(long_idempotency_key, 422, "Idempotency-Key", id="idempotency-key-too-long"),
     # -- queries -------------------------------------------------------------------------------
     P(shop_search(cursor="not-a-cursor!"), 422, "cursor", id="shop-bad-cursor"),
@@ -579,3 +586,10 @@ def test_other_tenants_resources_look_the_same_as_missing_ones(world: World) -> 
     ).json()
     assert theirs["type"] == missing["type"] and theirs["title"] == missing["title"]
     assert theirs["detail"].replace(world.pid, "?") == missing["detail"].replace(missing_id, "?")
+
+
+def test_a_method_not_allowed_says_which_are(world: World) -> None:
+    response = world.client.delete("/api/v1/admin/stores")
+    assert response.status_code == 405
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) == {"GET", "POST"}
