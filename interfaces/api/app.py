@@ -7,13 +7,14 @@ import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Literal
 from uuid import uuid4
 
 import anyio
 from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 from sqlalchemy import text
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -27,6 +28,7 @@ from interfaces.api.commerce.cart import router as cart_router
 from interfaces.api.commerce.checkout import router as checkout_router
 from interfaces.api.commerce.inventory import router as inventory_router
 from interfaces.api.commerce.shipping import router as shipping_router
+from interfaces.api.contract import declare_errors
 from interfaces.api.docs import install_docs
 from interfaces.api.errors import install_error_handlers
 from interfaces.api.identity import account, admin_users, api_keys, auth_routes, customers, team
@@ -39,6 +41,22 @@ from interfaces.metrics import Metrics
 
 log = logging.getLogger("orion.api")
 CORRELATION_HEADER = "X-Correlation-Id"
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    """``ok``; ``degraded`` (503) when a projection failed; ``unavailable`` (503) when the
+    event store or the read models cannot be reached."""
+
+    status: Literal["ok", "degraded", "unavailable"]
+    event_store: Literal["ok"] | None = None
+    read_models: Literal["ok"] | None = None
+    head: int | None = None
+    failed_projections: list[str] | None = None
+    error: str | None = None
 
 
 class CorrelateAndMeasure:
@@ -145,11 +163,16 @@ def create_app(orion: Orion, *, run_projections: bool | None = None) -> FastAPI:
     ):
         app.include_router(router)
 
-    @app.get("/healthz", tags=["ops"])
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    @app.get("/healthz", tags=["ops"], response_model=Health)
+    def healthz() -> Health:
+        return Health(status="ok")
 
-    @app.get("/readyz", tags=["ops"])
+    @app.get(
+        "/readyz",
+        tags=["ops"],
+        response_model=Readiness,
+        responses={503: {"model": Readiness, "description": "Not ready: see status and error"}},
+    )
     def readyz() -> Any:
         checks: dict[str, Any] = {}
         try:
@@ -176,4 +199,5 @@ def create_app(orion: Orion, *, run_projections: bool | None = None) -> FastAPI:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     install_docs(app)
+    declare_errors(app)
     return app

@@ -26,9 +26,14 @@ from interfaces.api.auth import (
     store_role,
     token_matches,
 )
+from interfaces.api.contract import raises
 from interfaces.bootstrap import Orion
 
 MAX_IDEMPOTENCY_KEY = 255
+# Visible ASCII, spaces inside only (HTTP strips them at the ends): what a header can carry.
+IDEMPOTENCY_KEY = re.compile(rf"^[!-~](?:[ -~]{{0,{MAX_IDEMPOTENCY_KEY - 2}}}[!-~])?$")
+# The aggregate's version, as an ETag ("3" or W/"3") or bare (3).
+ETAG = re.compile(r'^[ \t]*(?:W/)?"?([0-9]{1,9})"?[ \t]*$')
 
 
 # Cheap dependencies are ``async``: a plain ``def`` would cost a thread-pool hop each.
@@ -75,6 +80,7 @@ def check_csrf(request: Request) -> None:
         )
 
 
+@raises(401, unsafe=(403,))
 async def get_principal(request: Request, orion: OrionDep) -> Principal:
     token, by_cookie = presented_token(request)
     if token is None:  # a shopper, most of the time: no trip to the thread pool
@@ -91,6 +97,7 @@ async def get_principal(request: Request, orion: OrionDep) -> Principal:
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
+@raises(401, 403)
 async def require_admin(principal: PrincipalDep) -> Principal:
     if principal.kind == "anonymous":
         raise AuthenticationError("sign in as a platform admin")
@@ -106,6 +113,7 @@ def store_permission(area: str, access: str) -> Callable[..., StoreAccess]:
     """A store route's guard: the principal's role in ``store_id`` must allow ``access`` to
     ``area``. Anyone outside the store gets 404, never 403: another store's ids reveal nothing."""
 
+    @raises(401, 403, 404)
     def dependency(store_id: UUID, principal: PrincipalDep, orion: OrionDep) -> StoreAccess:
         if principal.kind == "anonymous":
             raise AuthenticationError("sign in to manage a store")
@@ -123,6 +131,7 @@ def store_permission(area: str, access: str) -> Callable[..., StoreAccess]:
     return dependency
 
 
+@raises(401, 404)
 def require_store_access(store_id: UUID, principal: PrincipalDep, orion: OrionDep) -> Principal:
     """Any member of the store (and platform admins). Others get 404, never 403."""
     if principal.kind == "anonymous":
@@ -135,15 +144,24 @@ def require_store_access(store_id: UUID, principal: PrincipalDep, orion: OrionDe
 StoreMemberDep = Annotated[Principal, Depends(require_store_access)]
 
 
-async def command_context(
-    request: Request,
-    principal: PrincipalDep,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+_KEY_HEADER = Header(
+    alias="Idempotency-Key",
+    description="Makes the command safe to retry: the same key with the same request answers "
+    "as the first attempt did and writes nothing; with another request it is a 422.",
+    json_schema_extra={"pattern": IDEMPOTENCY_KEY.pattern, "examples": ["5b0c1f7e-retry-1"]},
+)
+
+
+async def _command_context(
+    request: Request, principal: Principal, idempotency_key: str | None
 ) -> CommandContext:
     fingerprint = None
     if idempotency_key is not None:
-        if not 1 <= len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
-            raise ValidationError("Idempotency-Key", f"must be 1-{MAX_IDEMPOTENCY_KEY} characters")
+        if not IDEMPOTENCY_KEY.match(idempotency_key):
+            raise ValidationError(
+                "Idempotency-Key",
+                f"must be 1-{MAX_IDEMPOTENCY_KEY} visible ASCII characters (spaces inside only)",
+            )
         body = await request.body()
         digest = hashlib.sha256()
         digest.update(f"{request.method} {request.url.path}?{request.url.query}\n".encode())
@@ -157,17 +175,40 @@ async def command_context(
     )
 
 
+async def command_context(
+    request: Request,
+    principal: PrincipalDep,
+    idempotency_key: Annotated[str | None, _KEY_HEADER] = None,
+) -> CommandContext:
+    return await _command_context(request, principal, idempotency_key)
+
+
+async def keyed_command_context(
+    request: Request, principal: PrincipalDep, idempotency_key: Annotated[str, _KEY_HEADER]
+) -> CommandContext:
+    """A command that must never run twice by accident (checkout): the key is required."""
+    return await _command_context(request, principal, idempotency_key)
+
+
 CommandCtx = Annotated[CommandContext, Depends(command_context)]
+KeyedCommandCtx = Annotated[CommandContext, Depends(keyed_command_context)]
 
-_ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
 
-
+@raises(412)
 async def expected_version(
-    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+    if_match: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            description='The version the command expects the aggregate to be at, e.g. "3" '
+            "(its ETag): another version answers 412 and writes nothing.",
+            json_schema_extra={"pattern": ETAG.pattern, "examples": ['"3"']},
+        ),
+    ] = None,
 ) -> int | None:
     if if_match is None:
         return None
-    match = _ETAG.match(if_match)
+    match = ETAG.match(if_match)
     if not match:
         raise ValidationError("If-Match", 'must be the aggregate version, e.g. If-Match: "3"')
     return int(match.group(1))

@@ -7,14 +7,17 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from application.audit import AuditService
+from interfaces.api.common import QueryDateTime
 from interfaces.api.deps import AdminDep, OrionDep, read_after
 from projections.audit import queries
 
 router = APIRouter(prefix="/api/v1/admin/audit", tags=["admin: audit"])
 Fresh = Annotated[int | None, Depends(read_after("audit_log"))]
+# The event store keeps versions in a 64-bit integer column (bigint).
+MAX_VERSION = 2**63 - 1
 
 
 class AuditEvent(BaseModel):
@@ -49,6 +52,19 @@ class History(BaseModel):
     items: list[HistoryItem]
 
 
+class AggregateState(BaseModel):
+    """The aggregate as it was: these members, then its own public state (``type`` says
+    which members follow)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: UUID
+    type: str
+    version: int
+    created_on: datetime
+    modified_on: datetime
+
+
 @router.get("/events", response_model=AuditEventList)
 def list_events(
     orion: OrionDep,
@@ -58,8 +74,8 @@ def list_events(
     aggregate_id: UUID | None = None,
     actor: Annotated[str | None, Query(max_length=128)] = None,
     type: Annotated[str | None, Query(max_length=128)] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: QueryDateTime | None = None,
+    until: QueryDateTime | None = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AuditEventList:
@@ -88,12 +104,13 @@ def aggregate_events(aggregate_id: UUID, orion: OrionDep, _: AdminDep) -> Histor
     )
 
 
-@router.get("/aggregates/{aggregate_id}/state")
+@router.get("/aggregates/{aggregate_id}/state", response_model=AggregateState)
 def aggregate_state(
     aggregate_id: UUID,
     orion: OrionDep,
     _: AdminDep,
-    version: Annotated[int | None, Query(ge=1)] = None,
-    at: datetime | None = None,
-) -> dict[str, Any]:
-    return AuditService(orion.app).state(aggregate_id, version=version, at=at)
+    version: Annotated[int | None, Query(ge=1, le=MAX_VERSION)] = None,
+    at: QueryDateTime | None = None,
+) -> AggregateState:
+    state = AuditService(orion.app).state(aggregate_id, version=version, at=at)
+    return AggregateState.model_validate(state)

@@ -63,9 +63,6 @@ def edit_product(
     response: Response,
 ) -> CommandAnswer:
     fields = body.model_dump(exclude_unset=True)
-    for key in ("title", "variants", "tax_category", "description"):
-        if key in fields and fields[key] is None:
-            raise ValidationError(key, "must not be null; leave it out to keep it")
     result = orion.catalog.edit_product(
         ctx, store_id, product_id, expected_version=version, **fields
     )

@@ -1,37 +1,81 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from interfaces.api.common import StrictModel
+from domain.catalog.values import (
+    MAX_ATTR_NAME,
+    MAX_ATTR_VALUE,
+    MAX_ATTRIBUTES,
+    MAX_DESCRIPTION,
+    MAX_TITLE,
+    MAX_VARIANTS,
+    TaxCategory,
+)
+from domain.shared.money import MAX_AMOUNT
+from interfaces.api.common import CurrencyCode, Omittable, Sku, StrictModel
+
+TaxCategoryName = Annotated[
+    str,
+    Field(
+        max_length=32,
+        description="the VAT rate family",
+        json_schema_extra={"enum": [t.value for t in TaxCategory]},
+    ),
+]
+AttributeName = Annotated[str, Field(min_length=1, max_length=MAX_ATTR_NAME)]
+AttributeValue = Annotated[str, Field(min_length=1, max_length=MAX_ATTR_VALUE)]
 
 
 class MoneyIn(StrictModel):
-    amount: int = Field(ge=0, le=10**12, description="integer minor units (cents)")
-    currency: str = Field(min_length=3, max_length=3, description="ISO 4217 code")
+    amount: int = Field(ge=0, le=MAX_AMOUNT, description="integer minor units (cents)")
+    currency: CurrencyCode
 
 
 class VariantIn(StrictModel):
-    sku: str = Field(min_length=1, max_length=64)
+    sku: Sku
     price: MoneyIn
-    attributes: dict[str, str] = Field(default_factory=dict, max_length=20)
+    attributes: dict[AttributeName, AttributeValue] = Field(
+        default_factory=dict, max_length=MAX_ATTRIBUTES
+    )
 
 
 class ProductCreate(StrictModel):
-    title: str = Field(min_length=1, max_length=200)
-    description: str = Field(default="", max_length=10_000)
-    tax_category: str = Field(default="standard", max_length=32)
-    variants: list[VariantIn] = Field(min_length=1, max_length=100)
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Wool socks",
+                    "description": "Warm and soft.",
+                    "tax_category": "standard",
+                    "variants": [
+                        {
+                            "sku": "SOCKS-40",
+                            "price": {"amount": 1299, "currency": "EUR"},
+                            "attributes": {"size": "40"},
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    title: str = Field(min_length=1, max_length=MAX_TITLE)
+    description: str = Field(default="", max_length=MAX_DESCRIPTION)
+    tax_category: TaxCategoryName = "standard"
+    variants: list[VariantIn] = Field(min_length=1, max_length=MAX_VARIANTS)
 
 
 class ProductUpdate(StrictModel):
-    title: str | None = Field(default=None, min_length=1, max_length=200)
-    description: str | None = Field(default=None, max_length=10_000)
-    tax_category: str | None = Field(default=None, max_length=32)
-    variants: list[VariantIn] | None = Field(default=None, min_length=1, max_length=100)
+    """What to change: a member left out is kept (null is refused)."""
+
+    title: str = Omittable(min_length=1, max_length=MAX_TITLE)
+    description: str = Omittable(max_length=MAX_DESCRIPTION)
+    tax_category: TaxCategoryName = Omittable()
+    variants: list[VariantIn] = Omittable(min_length=1, max_length=MAX_VARIANTS)
 
 
 class Money(BaseModel):

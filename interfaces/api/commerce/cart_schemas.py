@@ -6,21 +6,26 @@ Limits here are the transport's; the rules (quantities, countries, bands) are th
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from domain.cart.aggregates import MAX_LINE_QUANTITY
-from interfaces.api.common import CommandAnswer, StrictModel
+from domain.orders.settings import LIMITS
+from domain.shipping.aggregates import KINDS
+from domain.shipping.aggregates import MAX_AMOUNT as MAX_RATE_AMOUNT
+from interfaces.api.common import CommandAnswer, CountryCode, Omittable, Sku, StrictModel
 
-MAX_SKU = 64
+RateAmount = Annotated[int, Field(ge=0, le=MAX_RATE_AMOUNT, description="minor units")]
 
 # -- the cart ---------------------------------------------------------------------------------
 
 
 class LineAdd(StrictModel):
-    sku: str = Field(min_length=1, max_length=MAX_SKU)
+    model_config = ConfigDict(json_schema_extra={"examples": [{"sku": "SOCKS-40", "quantity": 2}]})
+
+    sku: Sku
     quantity: int = Field(ge=1, le=MAX_LINE_QUANTITY)
 
 
@@ -73,19 +78,30 @@ class AbandonedCarts(BaseModel):
 
 
 class Band(StrictModel):
-    max_grams: int
-    amount: int
+    max_grams: int = Field(gt=0, description="the heaviest cart (in grams) the band prices")
+    amount: RateAmount
 
 
 class RateBody(StrictModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"name": "Standard", "kind": "flat", "amount": 490, "countries": ["LU", "BE"]},
+                {"name": "Free over 50", "kind": "free_over", "amount": 490, "free_over": 5000},
+            ]
+        }
+    )
+
     name: str = Field(min_length=1, max_length=100)
-    kind: Literal["flat", "weight", "free_over"]
+    kind: str = Field(json_schema_extra={"enum": list(KINDS)})
     # flat: the price; free_over: the price below the threshold; weight: unused (bands).
-    amount: int = 0
-    # ISO 3166-1 alpha-2 codes; empty: ships everywhere.
-    countries: list[str] = Field(default_factory=list, max_length=300)
+    amount: RateAmount = 0
+    # Empty: ships everywhere.
+    countries: list[CountryCode] = Field(default_factory=list, max_length=300)
+    # Required (1-50) by a weight rate.
     bands: list[Band] | None = Field(default=None, max_length=50)
-    free_over: int | None = None
+    # Required by a free_over rate: from this subtotal on, shipping is free.
+    free_over: RateAmount | None = None
 
 
 class RatePublic(BaseModel):
@@ -130,5 +146,11 @@ class CommerceSettingsPublic(BaseModel):
 
 
 class CommerceSettingsChange(StrictModel):
-    checkout_hold_minutes: int | None = None
-    payment_timeout_hours: int | None = None
+    """The settings to change (at least one); a member left out is kept."""
+
+    checkout_hold_minutes: int = Omittable(
+        ge=LIMITS["checkout_hold_minutes"][0], le=LIMITS["checkout_hold_minutes"][1]
+    )
+    payment_timeout_hours: int = Omittable(
+        ge=LIMITS["payment_timeout_hours"][0], le=LIMITS["payment_timeout_hours"][1]
+    )

@@ -21,7 +21,7 @@ import anyio
 from fastapi import APIRouter, Depends, Response
 
 from application.orders.app import CheckoutDetails, Placed, hold_id
-from domain.shared.errors import AuthenticationError, ValidationError
+from domain.shared.errors import AuthenticationError
 from domain.stores.aggregates import Store
 from interfaces.api.commerce.cart import CART_TOKEN_HEADER, CartToken, Shopper, who_shops
 from interfaces.api.commerce.cart import ShopperDep as CartShopperDep
@@ -32,7 +32,7 @@ from interfaces.api.commerce.checkout_schemas import (
     Hold,
     Totals,
 )
-from interfaces.api.deps import CommandCtx, OrionDep, PrincipalDep
+from interfaces.api.deps import CommandCtx, KeyedCommandCtx, OrionDep, PrincipalDep
 from interfaces.api.identity.account import find_shop, open_shop, shop_id
 from interfaces.bootstrap import Orion
 from projections.orders.numbers import NAME as NUMBERS
@@ -113,14 +113,11 @@ async def order_number(orion: Orion, store_id: UUID, order_id: UUID, position: i
 async def checkout(
     body: CheckoutBody,
     who: Annotated[Shopper, Depends(checkout_buyer)],
-    ctx: CommandCtx,
+    ctx: KeyedCommandCtx,
     orion: OrionDep,
     response: Response,
 ) -> CheckoutAnswer:
-    if not ctx.idempotency_key:
-        raise ValidationError(
-            "Idempotency-Key", "is required on checkout, so that a retry never orders twice"
-        )
+    """Places the order. ``Idempotency-Key`` is required, so that a retry never orders twice."""
     started = time.perf_counter()
     placed = await anyio.to_thread.run_sync(_place, orion, ctx, who, body)
     order = placed.order

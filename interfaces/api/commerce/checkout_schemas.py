@@ -11,10 +11,10 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from domain.identity.values import MAX_EMAIL, MAX_LINE, MAX_NAME
-from interfaces.api.common import StrictModel
+from domain.identity.values import MAX_LINE, MAX_NAME
+from interfaces.api.common import CountryCode, Email, StrictModel
 
 MAX_PHONE = 32
 # JSON has no UUID type: ids come as strings, which the strict models would otherwise refuse.
@@ -31,7 +31,7 @@ class CheckoutAddress(StrictModel):
     city: str = Field(min_length=1, max_length=MAX_LINE)
     postal_code: str = Field(min_length=1, max_length=32)
     region: str | None = Field(default=None, max_length=MAX_LINE)
-    country: str = Field(min_length=2, max_length=2)
+    country: CountryCode
     phone: str | None = Field(default=None, max_length=MAX_PHONE)
 
     def fields(self) -> dict[str, Any]:
@@ -39,10 +39,30 @@ class CheckoutAddress(StrictModel):
 
 
 class CheckoutBody(StrictModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "shipping_rate_id": "0b7f4d3c-6a55-4c1e-9a0e-3f1c2b7d9e10",
+                    "payment_method": "manual",
+                    "email": "ada@example.org",
+                    "shipping_address": {
+                        "first_name": "Ada",
+                        "last_name": "Lovelace",
+                        "line1": "1 Rue du Marché",
+                        "city": "Luxembourg",
+                        "postal_code": "L-1111",
+                        "country": "LU",
+                    },
+                }
+            ]
+        }
+    )
+
     shipping_rate_id: JsonUUID
     payment_method: Literal["manual", "cash_on_delivery"]
     # Guests only: a signed-in customer's e-mail comes from their account.
-    email: str | None = Field(default=None, min_length=1, max_length=MAX_EMAIL)
+    email: Email | None = None
     # A new address, or one of the customer's saved ones (neither: the default shipping one).
     shipping_address: CheckoutAddress | None = None
     shipping_address_id: JsonUUID | None = None

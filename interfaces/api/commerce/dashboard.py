@@ -4,7 +4,7 @@ are defined in ``projections.orders.projector``'s docstring."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated
 from uuid import UUID
 
@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from interfaces.api.auth import StoreAccess
 from interfaces.api.commerce.order_schemas import Dashboard
+from interfaces.api.common import QueryDate
 from interfaces.api.deps import OrionDep, read_after, store_permission
 from projections.orders import queries
 
@@ -29,8 +30,8 @@ def get_dashboard(
     _: CanRead,
     __: Fresh,
     response: Response,
-    date_from: Annotated[date | None, Query(alias="from")] = None,
-    date_to: Annotated[date | None, Query(alias="to")] = None,
+    date_from: Annotated[QueryDate | None, Query(alias="from")] = None,
+    date_to: Annotated[QueryDate | None, Query(alias="to")] = None,
 ) -> Dashboard:
     """Days are UTC calendar days, both ends included; by default the last 30 days."""
     now = orion.platform.clock.now()

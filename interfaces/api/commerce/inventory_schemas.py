@@ -8,23 +8,36 @@ rules themselves (quantities, reasons, location codes) are the domain's.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from domain.inventory.aggregates import MAX_QUANTITY
-from interfaces.api.common import CommandAnswer, StrictModel
+from domain.inventory.aggregates import ADJUST_REASONS, LOCATION_CODE, MAX_QUANTITY
+from interfaces.api.common import CommandAnswer, Sku, StrictModel
 
-Sku = Annotated[str, Field(min_length=1, max_length=64)]
 # JSON has no UUID type: a location id comes as a string, parsed here (422 if it is not one).
 LocationId = Annotated[UUID | None, Field(strict=False)]
 Note = Annotated[str | None, Field(max_length=500)]
-# Wider than the domain's range, so that the domain says which range is allowed.
-Quantity = Annotated[int, Field(ge=-10 * MAX_QUANTITY, le=10 * MAX_QUANTITY)]
+# The domain's ranges (domain.inventory.aggregates.check_quantity).
+Quantity = Annotated[int, Field(ge=1, le=MAX_QUANTITY)]
+Level = Annotated[int, Field(ge=0, le=MAX_QUANTITY)]
+Delta = Annotated[
+    int,
+    Field(
+        ge=-MAX_QUANTITY,
+        le=MAX_QUANTITY,
+        description="not 0; on hand must stay within its range",
+        json_schema_extra={"not": {"const": 0}},
+    ),
+]
 
 
 class Receive(StrictModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"sku": "SOCKS-40", "quantity": 24, "reference": "PO-1"}]}
+    )
+
     sku: Sku
     quantity: Quantity
     location_id: LocationId = None
@@ -33,26 +46,31 @@ class Receive(StrictModel):
 
 class Adjust(StrictModel):
     sku: Sku
-    delta: Quantity
-    reason: Literal["count", "damage", "loss", "found", "correction"]
+    delta: Delta
+    reason: str = Field(json_schema_extra={"enum": list(ADJUST_REASONS)})
     note: Note = None
     location_id: LocationId = None
 
 
 class Count(StrictModel):
     sku: Sku
-    counted: Quantity
+    counted: Level
     note: Note = None
     location_id: LocationId = None
 
 
 class Threshold(StrictModel):
-    low_stock_threshold: Quantity
+    low_stock_threshold: Level
     location_id: LocationId = None
 
 
 class LocationCreate(StrictModel):
-    code: str = Field(min_length=1, max_length=32)
+    code: str = Field(
+        min_length=1,
+        max_length=32,
+        description="trimmed and lower-cased",
+        json_schema_extra={"pattern": LOCATION_CODE.pattern},
+    )
     name: str = Field(min_length=1, max_length=100)
 
 

@@ -10,13 +10,11 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.cart.aggregates import MAX_LINES
+from domain.inventory.aggregates import MAX_QUANTITY
 from domain.orders.aggregates import MAX_NOTE, MAX_REF
 from domain.shared.money import MAX_AMOUNT
-from interfaces.api.common import StrictModel
-
-MAX_SKU = 64
-MAX_LINES = 100
-
+from interfaces.api.common import Sku, StrictModel
 
 # -- commands -----------------------------------------------------------------------------------
 
@@ -27,8 +25,9 @@ class PaymentCreate(StrictModel):
 
 
 class ShipLine(StrictModel):
-    sku: str = Field(min_length=1, max_length=MAX_SKU)
-    quantity: int = Field(ge=1, le=1_000_000)
+    sku: Sku
+    # More than is left to ship is a 409 saying how many are.
+    quantity: int = Field(ge=1, le=MAX_QUANTITY)
 
 
 class ShipBody(StrictModel):
@@ -43,8 +42,9 @@ class CancelBody(StrictModel):
 
 
 class RefundLine(StrictModel):
-    sku: str = Field(min_length=1, max_length=MAX_SKU)
-    quantity: int = Field(ge=1, le=1_000_000)
+    sku: Sku
+    # More than can be refunded is a 409 saying how many can.
+    quantity: int = Field(ge=1, le=MAX_QUANTITY)
     restock: bool = True
 
 

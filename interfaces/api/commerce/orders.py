@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -38,7 +37,7 @@ from interfaces.api.commerce.order_schemas import (
     ShopOrderList,
     ShopOrderSummary,
 )
-from interfaces.api.common import CommandAnswer, answer
+from interfaces.api.common import CommandAnswer, QueryDateTime, answer
 from interfaces.api.deps import CommandCtx, IfMatch, OrionDep, read_after, store_permission
 from interfaces.api.identity.account import CustomerDep
 from interfaces.bootstrap import Orion
@@ -104,8 +103,8 @@ def list_orders(
     __: Fresh,
     response: Response,
     status: Annotated[str | None, Query(pattern=STATUS_PATTERN)] = None,
-    placed_from: datetime | None = None,
-    placed_to: datetime | None = None,
+    placed_from: QueryDateTime | None = None,
+    placed_to: QueryDateTime | None = None,
     customer_id: UUID | None = None,
     min_total: Annotated[int | None, Query(ge=0, le=MAX_AMOUNT)] = None,
     max_total: Annotated[int | None, Query(ge=0, le=MAX_AMOUNT)] = None,

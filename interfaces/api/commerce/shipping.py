@@ -25,7 +25,7 @@ from interfaces.api.commerce.cart_schemas import (
     RateList,
     RatePublic,
 )
-from interfaces.api.common import CommandAnswer, answer
+from interfaces.api.common import CommandAnswer, CountryCode, answer
 from interfaces.api.deps import CommandCtx, OrionDep, store_permission
 from interfaces.bootstrap import Orion
 
@@ -134,9 +134,6 @@ def change_settings(
     response: Response,
 ) -> CommandAnswer:
     values = body.model_dump(exclude_unset=True)
-    for key, value in values.items():
-        if value is None:
-            raise ValidationError(key, "must not be null; leave it out to keep it")
     if not values:
         raise ValidationError("body", "name at least one setting to change")
     return answer(orion.commerce.change_settings(ctx, store_id, values), response)
@@ -150,7 +147,7 @@ def quotes(
     who: ShopperDep,
     orion: OrionDep,
     response: Response,
-    country: Annotated[str, Query(min_length=2, max_length=2)],
+    country: Annotated[CountryCode, Query(min_length=2, max_length=2)],
 ) -> Quotes:
     """What each rate that ships to ``country`` would charge for the shopper's cart (the
     customer's, or the guest's by ``X-Cart-Token``), cheapest first."""

@@ -27,6 +27,7 @@ from domain.stores.aggregates import Store
 from domain.stores.errors import StoreNotFoundError
 from interfaces.api.auth import ANONYMOUS, authenticate
 from interfaces.api.common import CommandAnswer, answer
+from interfaces.api.contract import raises
 from interfaces.api.deps import (
     CommandCtx,
     IfMatch,
@@ -40,6 +41,7 @@ from interfaces.api.identity.customer_schemas import (
     AddressCreate,
     AddressPublic,
     AddressUpdate,
+    CustomerExport,
     EraseMe,
     Login,
     Logout,
@@ -181,6 +183,7 @@ def address_fields() -> Iterator[None]:
 @router.post(
     "/register", status_code=201, response_model=SessionAnswer, response_model_exclude_none=True
 )
+@raises(429)
 def register(
     store_code: str,
     body: Register,
@@ -216,6 +219,7 @@ def register(
 
 
 @router.post("/login", response_model=SessionAnswer, response_model_exclude_none=True)
+@raises(401, 429)
 def login(
     store_code: str,
     body: Login,
@@ -262,6 +266,7 @@ def _session_of_refresh_token(orion: OrionDep, token: str, store_id: UUID) -> Se
 
 
 @router.post("/logout", status_code=204, response_class=Response)
+@raises(401, 403)
 def logout(
     store_code: str,
     store_id: ShopDep,
@@ -299,6 +304,7 @@ def logout(
 
 
 @router.post("/refresh", response_model=SessionAnswer, response_model_exclude_none=True)
+@raises(401, 403)
 def refresh(
     store_code: str,
     store_id: ShopDep,
@@ -326,6 +332,7 @@ def refresh(
 
 
 @router.post("/password-reset/request", status_code=202, response_model=ResetRequested)
+@raises(429)
 def request_password_reset(
     body: ResetRequest, store_id: ShopDep, orion: OrionDep, request: Request
 ) -> ResetRequested:
@@ -386,9 +393,6 @@ def update_me(
     response: Response,
 ) -> CommandAnswer:
     changes = body.model_dump(exclude_unset=True)
-    for key in ("language", "marketing_consent"):
-        if key in changes and changes[key] is None:
-            raise ValidationError(key, "must not be null; leave it out to keep it")
     result = orion.customers.update_profile(
         ctx, me.store_id, me.customer_id, changes=changes, expected_version=version
     )
@@ -396,6 +400,7 @@ def update_me(
 
 
 @router.post("/me/password", response_model=SessionAnswer, response_model_exclude_none=True)
+@raises(429)
 def change_password(
     store_code: str,
     body: PasswordChange,
@@ -515,12 +520,13 @@ def export_response(data: dict[str, Any], customer_id: UUID) -> JSONResponse:
     )
 
 
-@router.get("/me/export")
+@router.get("/me/export", response_model=CustomerExport)
 def export_me(me: CustomerDep, orion: OrionDep) -> JSONResponse:
     return export_response(orion.customers.export(me.store_id, me.customer_id), me.customer_id)
 
 
 @router.delete("/me", status_code=204)
+@raises(429)
 def delete_me(
     store_code: str,
     body: EraseMe,

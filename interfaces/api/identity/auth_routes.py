@@ -17,6 +17,7 @@ from domain.identity.aggregates import Session
 from domain.shared.errors import AuthenticationError, PermissionDeniedError
 from interfaces.api.auth import Principal, authenticate
 from interfaces.api.common import CommandAnswer, answer
+from interfaces.api.contract import raises
 from interfaces.api.deps import (
     REFRESH_COOKIE,
     IfMatch,
@@ -108,6 +109,7 @@ def _uses_refresh_cookie(request: Request, given: str | None) -> bool:
 
 
 @router.post("/login", response_model=SessionAnswer, response_model_exclude_none=True)
+@raises(401, 429)
 def login(body: LoginBody, request: Request, response: Response, orion: OrionDep) -> SessionAnswer:
     """Signs a user in. A wrong e-mail and a wrong password get the same answer."""
     key = guard_password(request, orion.users.email_ref(PLATFORM, body.email))
@@ -119,6 +121,7 @@ def login(body: LoginBody, request: Request, response: Response, orion: OrionDep
 
 
 @router.post("/refresh", response_model=SessionAnswer, response_model_exclude_none=True)
+@raises(401, 403)
 def refresh(
     request: Request, response: Response, orion: OrionDep, body: RefreshBody | None = None
 ) -> SessionAnswer:
@@ -155,6 +158,7 @@ def _session_of_refresh_token(orion: Orion, token: str) -> Session | None:
 
 
 @router.post("/logout", status_code=204, response_class=Response)
+@raises(401, 403)
 def logout(request: Request, orion: OrionDep, body: LogoutBody | None = None) -> Response:
     """Ends the caller's session: the one of the access token, else the one the refresh token
     proves. An expired access token does not stop a logout, so the principal is resolved here."""
@@ -240,6 +244,7 @@ def update_me(
 
 
 @router.post("/me/password", response_model=SessionAnswer, response_model_exclude_none=True)
+@raises(429)
 def change_password(
     body: PasswordChange,
     request: Request,
@@ -266,6 +271,7 @@ def change_password(
 
 
 @router.post("/password-reset/request", status_code=202, response_class=Response)
+@raises(429)
 def request_password_reset(body: ResetRequest, request: Request, orion: OrionDep) -> Response:
     """Answers 202 whether or not the address has an account: it reveals nothing, by its
     answer or by its time (the same work either way; the reset itself is a queued job). The
@@ -288,6 +294,7 @@ def confirm_password_reset(body: ResetConfirm, request: Request, orion: OrionDep
 
 
 @router.post("/invitations/accept", response_model=SessionAnswer, response_model_exclude_none=True)
+@raises(429)
 def accept_invitation(
     body: InvitationAccept, request: Request, response: Response, orion: OrionDep
 ) -> SessionAnswer:

@@ -10,10 +10,17 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from domain.identity.values import MAX_EMAIL, MAX_LINE, MAX_NAME, MAX_PASSWORD
-from interfaces.api.common import CommandAnswer, StrictModel
+from domain.identity.values import MAX_LINE, MAX_NAME, MAX_PASSWORD
+from interfaces.api.common import (
+    CommandAnswer,
+    CountryCode,
+    Email,
+    NewPassword,
+    Omittable,
+    StrictModel,
+)
 
 MAX_PHONE = 32
 MAX_TOKEN = 512
@@ -23,8 +30,22 @@ MAX_TOKEN = 512
 
 
 class Register(StrictModel):
-    email: str = Field(min_length=1, max_length=MAX_EMAIL)
-    password: str = Field(min_length=1, max_length=MAX_PASSWORD)
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "email": "ada@example.org",
+                    "password": "analytical engine",
+                    "first_name": "Ada",
+                    "last_name": "Lovelace",
+                    "marketing_consent": False,
+                }
+            ]
+        }
+    )
+
+    email: Email
+    password: NewPassword
     first_name: str = Field(default="", max_length=MAX_NAME)
     last_name: str = Field(default="", max_length=MAX_NAME)
     phone: str | None = Field(default=None, max_length=MAX_PHONE)
@@ -34,7 +55,13 @@ class Register(StrictModel):
 
 
 class Login(StrictModel):
-    email: str = Field(min_length=1, max_length=MAX_EMAIL)
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"email": "ada@example.org", "password": "analytical engine"}]
+        }
+    )
+
+    email: Email
     password: str = Field(min_length=1, max_length=MAX_PASSWORD)
     use_cookies: bool = False
 
@@ -50,12 +77,12 @@ class Refresh(StrictModel):
 
 
 class ResetRequest(StrictModel):
-    email: str = Field(min_length=1, max_length=MAX_EMAIL)
+    email: Email
 
 
 class ResetConfirm(StrictModel):
     token: str = Field(min_length=1, max_length=MAX_TOKEN)
-    new_password: str = Field(min_length=1, max_length=MAX_PASSWORD)
+    new_password: NewPassword
 
 
 class ResetRequested(BaseModel):
@@ -63,16 +90,18 @@ class ResetRequested(BaseModel):
 
 
 class ProfileUpdate(StrictModel):
+    """What to change: a member left out is kept; a null name or phone clears it."""
+
     first_name: str | None = Field(default=None, max_length=MAX_NAME)
     last_name: str | None = Field(default=None, max_length=MAX_NAME)
     phone: str | None = Field(default=None, max_length=MAX_PHONE)
-    language: str | None = Field(default=None, min_length=2, max_length=32)
-    marketing_consent: bool | None = None
+    language: str = Omittable(min_length=2, max_length=32)
+    marketing_consent: bool = Omittable()
 
 
 class PasswordChange(StrictModel):
     current_password: str = Field(min_length=1, max_length=MAX_PASSWORD)
-    new_password: str = Field(min_length=1, max_length=MAX_PASSWORD)
+    new_password: NewPassword
     use_cookies: bool = False
 
 
@@ -103,12 +132,19 @@ class AddressCreate(_AddressFields):
     line1: str = Field(min_length=1, max_length=MAX_LINE)
     city: str = Field(min_length=1, max_length=MAX_LINE)
     postal_code: str = Field(min_length=1, max_length=32)
-    country: str = Field(min_length=2, max_length=2)
+    country: CountryCode
     default_shipping: bool = False
     default_billing: bool = False
 
 
 class AddressUpdate(_AddressFields):
+    """What to change: a member left out is kept; a null optional line clears it."""
+
+    # An address always has these: they may change, not go.
+    line1: str = Omittable(min_length=1, max_length=MAX_LINE)
+    city: str = Omittable(min_length=1, max_length=MAX_LINE)
+    postal_code: str = Omittable(min_length=1, max_length=32)
+    country: CountryCode = Omittable()
     # True makes the address the default; there is no "no default" once one exists.
     default_shipping: bool | None = None
     default_billing: bool | None = None
@@ -150,6 +186,20 @@ class Me(BaseModel):
     version: int
     created_at: datetime
     addresses: list[AddressPublic]
+
+
+class ExportedEvent(BaseModel):
+    type: str
+    at: datetime | None
+    version: int
+
+
+class CustomerExport(BaseModel):
+    """Everything held about the customer (right of access), as a download."""
+
+    customer: Me
+    history: list[ExportedEvent]
+    erased: bool
 
 
 # -- the store's customer desk --------------------------------------------------------------

@@ -21,6 +21,7 @@ from interfaces.api.identity.account import export_response
 from interfaces.api.identity.customer_schemas import (
     AddressPublic,
     CustomerDetail,
+    CustomerExport,
     CustomerList,
     CustomerPublic,
     Deactivate,
@@ -122,7 +123,7 @@ def reactivate_customer(
     return answer(result, response)
 
 
-@router.get("/{customer_id}/export")
+@router.get("/{customer_id}/export", response_model=CustomerExport)
 def export_customer(store_id: UUID, customer_id: UUID, orion: OrionDep, _: CanRead) -> JSONResponse:
     """A right-of-access request answered by the store: everything held, as a download."""
     return export_response(orion.customers.export(store_id, customer_id), customer_id)

@@ -13,15 +13,12 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from domain.identity.values import MAX_EMAIL, MAX_NAME, MAX_PASSWORD
-from interfaces.api.common import CommandAnswer, StrictModel
+from domain.identity.values import MAX_NAME, MAX_PASSWORD
+from interfaces.api.common import CommandAnswer, Email, NewPassword, StrictModel
 
 Role = Literal["owner", "admin", "manager", "staff", "viewer"]
 MAX_TOKEN = 512  # refresh, reset and invitation tokens are well under 200 characters
 
-Email = Annotated[str, Field(min_length=1, max_length=MAX_EMAIL)]
-# New passwords have no minimum here: the core's check says the whole rule (PASSWORD_RULE).
-NewPassword = Annotated[str, Field(max_length=MAX_PASSWORD)]
 Token = Annotated[str, Field(min_length=1, max_length=MAX_TOKEN)]
 
 

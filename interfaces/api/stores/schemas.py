@@ -3,22 +3,44 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from interfaces.api.common import StrictModel
+from domain.stores.values import CODE_RE, MAX_NAME
+from interfaces.api.common import CountryCode, CurrencyCode, StrictModel
 
 
 class StoreCreate(StrictModel):
-    code: str = Field(min_length=1, max_length=32)
-    name: str = Field(min_length=1, max_length=200)
-    country: str = Field(min_length=2, max_length=2)
-    currency: str = Field(min_length=3, max_length=3)
-    locale: str = Field(default="en", min_length=2, max_length=32)
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "acme",
+                    "name": "Acme",
+                    "country": "LU",
+                    "currency": "EUR",
+                    "locale": "fr_LU",
+                }
+            ]
+        }
+    )
+
+    code: str = Field(
+        min_length=1,
+        max_length=32,
+        description="the shop's address in URLs (trimmed and lower-cased)",
+        json_schema_extra={"pattern": CODE_RE.pattern},
+    )
+    name: str = Field(min_length=1, max_length=MAX_NAME)
+    country: CountryCode
+    currency: CurrencyCode
+    locale: str = Field(default="en", min_length=2, max_length=32, examples=["fr_LU"])
 
 
 class StoreUpdate(StrictModel):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    country: str | None = Field(default=None, min_length=2, max_length=2)
+    """What to change; a member left out or null is kept."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=MAX_NAME)
+    country: CountryCode | None = None
     locale: str | None = Field(default=None, min_length=2, max_length=32)
 
 

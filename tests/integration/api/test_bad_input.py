@@ -217,6 +217,10 @@ def not_utf8(w: World) -> Send:
     return lambda: w.client.post(w.products, content=b'{"title": "\xff\xfe"}', headers=headers)
 
 
+def store_read(path: str, **params: Any) -> Case:
+    return read(lambda w: path.format(sid=w.sid), params)
+
+
 def lone_surrogate_title(w: World) -> Send:
     """JSON may escape a lone surrogate; no text can be stored from it."""
     headers = {**w.api.headers, "Content-Type": "application/json"}
@@ -442,6 +446,8 @@ CASES = [
     P(malformed_json_with_key, 422, "body", id="malformed-json-with-idempotency-key"),
     P(not_utf8, 422, "body", id="body-not-utf8"),
     P(long_idempotency_key, 422, "Idempotency-Key", id="idempotency-key-too-long"),
+    P(edit({"description": None}), 422, "description", id="null-description-on-edit"),
+    P(edit({"tax_category": None}), 422, "tax_category", id="null-tax-category-on-edit"),
     # -- queries -------------------------------------------------------------------------------
     P(shop_search(cursor="not-a-cursor!"), 422, "cursor", id="shop-bad-cursor"),
     P(shop_search(cursor=cursor_of([1, 2, 3])), 422, "cursor", id="shop-cursor-wrong-size"),
@@ -486,6 +492,23 @@ CASES = [
     P(team_list(status="deleted"), 422, "status", id="team-bad-status"),
     P(store_list(status="closed"), 422, "status", id="stores-bad-status"),
     P(shop_search(min_position=-1), 422, "min_position", id="negative-min-position"),
+    # Dates and times are text (RFC 3339), never a Unix number; a time carries its offset.
+    P(store_read("/api/v1/stores/{sid}/dashboard", to=0), 422, "to", id="dashboard-to-0"),
+    P(
+        store_read("/api/v1/stores/{sid}/dashboard", **{"from": "1700000000"}),
+        422,
+        "from",
+        id="dashboard-from-unix",
+    ),
+    P(store_read("/api/v1/stores/{sid}/orders", placed_from=0), 422, "placed_from", id="orders-0"),
+    P(
+        store_read("/api/v1/stores/{sid}/orders", placed_to="2026-01-31T12:00:00"),
+        422,
+        "placed_to",
+        id="orders-naive-time",
+    ),
+    P(store_read("/api/v1/admin/audit/events", since=0), 422, "since", id="audit-since-0"),
+    P(store_read("/api/v1/admin/audit/events", until=1.5), 422, "until", id="audit-until-float"),
     # -- identifiers, tenancy and authentication -------------------------------------------------
     P(non_uuid("/api/v1/stores/not-a-uuid/products"), 422, "store_id", id="non-uuid-store"),
     P(non_uuid("/api/v1/stores/{sid}/products/123"), 422, "product_id", id="non-uuid-product"),
