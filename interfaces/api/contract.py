@@ -120,7 +120,6 @@ _HEADERS: dict[int, dict[str, Any]] = {
             "schema": {"type": "string"},
         }
     },
-    405: {"Allow": {"required": True, "schema": {"type": "string"}}},
     429: {
         "Retry-After": {
             "description": "seconds until another attempt may succeed",
