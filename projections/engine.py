@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
@@ -36,6 +36,7 @@ from sqlalchemy import (
     Table,
     Text,
     func,
+    literal,
     select,
     update,
 )
@@ -49,9 +50,15 @@ from projections.writer import Writer
 log = logging.getLogger("orion.projections")
 
 RUNNING, REBUILDING, FAILED = "running", "rebuilding", "failed"
+# How long a process's queries may go on reading a generation after another one is swapped in
+# (``TableRegistry``). A rebuild is reported done only once that long has passed since its swap
+# (and a little more, for the swap's own commit): by then every process reads the new tables.
+LIVE_GENERATION_SECONDS = 1.0
+SWAP_SETTLE_SECONDS = LIVE_GENERATION_SECONDS + 0.25
 RETIRED_GRACE_SECONDS = 10.0
 # PostgreSQL channel on which a live batch's commit announces "<projection>:<position>" (or
-# "<projection>,<projection>…:<position>" for quiet projections moved together).
+# "<projection>,<projection>…:<position>" for quiet projections moved together), and a swap
+# "<projection>@<generation>:<position>".
 POSITIONS_CHANNEL = "orion_projections"
 FAILED_RETRY_SECONDS = 30.0
 # The shortest time between two steps of the shared projector thread (see ``_loop``).
@@ -191,13 +198,17 @@ class ProjectionStatus:
 
 
 class TableRegistry:
-    """Table objects per (projection, generation), and the live generation as queries see it."""
+    """Table objects per (projection, generation), and the live generation as queries see it.
 
-    def __init__(self, engine: Engine, projections: Sequence[Projection], ttl: float = 1.0):
+    The live generation is read at most every ``LIVE_GENERATION_SECONDS`` per projection, and
+    learnt sooner when told: by the engine of this process when it swaps one in, by a swap's
+    announcement on PostgreSQL, or by a reading of the projections' state (``set_live``)."""
+
+    def __init__(self, engine: Engine, projections: Sequence[Projection]):
         self.engine = engine
         self._reads = for_reads(engine)
         self.projections = {p.name: p for p in projections}
-        self.ttl = ttl
+        self.ttl = LIVE_GENERATION_SECONDS
         self._tables: dict[tuple[str, int], dict[str, Table]] = {}
         self._live: dict[str, tuple[int, float]] = {}
         self._lock = threading.Lock()
@@ -224,12 +235,23 @@ class TableRegistry:
                 from projections.errors import ReadModelNotReadyError
 
                 raise ReadModelNotReadyError(name)
-            self.set_live(name, generation)
-            cached = (generation, now)
+            cached = self.set_live(name, generation, read_at=now)
         return self.tables(name, cached[0])
 
-    def set_live(self, name: str, generation: int) -> None:
-        self._live[name] = (generation, time.monotonic())
+    def set_live(
+        self, name: str, generation: int, *, read_at: float | None = None
+    ) -> tuple[int, float]:
+        """Note the live generation, as read from the database at ``read_at`` (monotonic: when
+        the reading began, for a swap may have committed while it ran) or as told now.
+
+        Never back to an older generation: a reading that began before a swap may end after
+        this process was told of it."""
+        at = time.monotonic() if read_at is None else read_at
+        with self._lock:
+            cached = self._live.get(name)
+            if cached is None or (generation, at) > cached:
+                cached = self._live[name] = (generation, at)
+            return cached
 
 
 class ProjectionEngine:
@@ -636,6 +658,7 @@ class ProjectionEngine:
         # has been appended since (the live loop carries on from its position). Waiting for a
         # moment with no new events would never come under steady writes.
         with self.engine.begin() as conn:
+            postgres = conn.dialect.name == "postgresql"
             result = conn.execute(
                 update(state_table)
                 .where(
@@ -659,12 +682,21 @@ class ProjectionEngine:
                     rebuild_started_at=None,
                     rebuild_error=None,
                     retired_generation=row.generation,
-                    retired_at=_now(),
+                    # When the swap is made (the database's clock on PostgreSQL, which every
+                    # process reporting the rebuild compares it with; evaluated once the row
+                    # is locked, so a moment before the commit).
+                    retired_at=func.clock_timestamp() if postgres else _now(),
                     updated_at=_now(),
                 )
             )
+            if result.rowcount == 1 and postgres:
+                # Other processes' queries move to the new tables as they hear it.
+                payload = f"{name}@{generation}:{position}"
+                conn.execute(select(func.pg_notify(POSITIONS_CHANNEL, payload)))
         if result.rowcount == 1:
             self.registry.set_live(name, generation)
+            if self.on_position is not None:
+                self.on_position(name, position)
             log.info("projection %s: rebuilt generation %s swapped in", name, generation)
         return 0
 
@@ -841,11 +873,15 @@ class ProjectionEngine:
         if (_now() - retired_at).total_seconds() < RETIRED_GRACE_SECONDS:
             return
         with self.engine.begin() as conn:
+            grace = timedelta(seconds=RETIRED_GRACE_SECONDS)
+            # The swap's time is the database's on PostgreSQL: so is the grace's end.
+            now = func.clock_timestamp() if conn.dialect.name == "postgresql" else _now()
             claimed = conn.execute(
                 update(state_table)
                 .where(
                     state_table.c.name == row.name,
                     state_table.c.retired_generation == row.retired_generation,
+                    state_table.c.retired_at <= now - grace,
                 )
                 .values(retired_generation=None, retired_at=None)
             ).rowcount
@@ -910,10 +946,21 @@ def projection_status(
     engine: Engine, recorder: ApplicationRecorder, mapper: Mapper[Any], name: str
 ) -> ProjectionStatus:
     with for_reads(engine).connect() as conn:
-        row = conn.execute(select(state_table).where(state_table.c.name == name)).first()
+        postgres = conn.dialect.name == "postgresql"
+        # The clock the swap's time was taken on (see ``_advance_rebuild``).
+        now = func.clock_timestamp() if postgres else literal(None)
+        row = conn.execute(
+            select(state_table, now.label("now")).where(state_table.c.name == name)
+        ).first()
     head = recorder.max_notification_id() or 0
     if row is None:
         return ProjectionStatus(name, "new", 0, head, head, 0.0, 0, None, None, None, None)
+    # Swapped in, but some process may read the old tables for a moment still: not done yet.
+    settling = (
+        row.retired_at is not None
+        and ((row.now if postgres else _now()) - _aware(row.retired_at)).total_seconds()
+        < SWAP_SETTLE_SECONDS
+    )
     position = int(row.position)
     lag_seconds = 0.0
     if position < head:
@@ -922,7 +969,7 @@ def projection_status(
             oldest: Any = mapper.to_domain_event(pending[0])
             lag_seconds = max(0.0, (_now() - oldest.timestamp).total_seconds())
     state = row.state
-    if state == RUNNING and row.rebuild_generation is not None:
+    if state == RUNNING and (row.rebuild_generation is not None or settling):
         state = REBUILDING
     return ProjectionStatus(
         name=name,
@@ -935,7 +982,7 @@ def projection_status(
         error=row.error,
         error_position=row.error_position,
         error_topic=row.error_topic,
-        rebuild_position=row.rebuild_position,
+        rebuild_position=position if settling else row.rebuild_position,
         rebuild_error=row.rebuild_error,
     )
 

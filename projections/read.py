@@ -56,12 +56,18 @@ class ReadModels:
 
         A stopped (failed) projection will not catch up by waiting: the reader gets what it
         has at once, marked as not consistent."""
+        read_at = time.monotonic()
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(state_table.c.position, state_table.c.state).where(
-                    state_table.c.name.in_(names)
-                )
+                select(
+                    state_table.c.name,
+                    state_table.c.position,
+                    state_table.c.state,
+                    state_table.c.generation,
+                ).where(state_table.c.name.in_(names))
             ).all()
+        for r in rows:
+            self.registry.set_live(r.name, r.generation, read_at=read_at)
         behind = [r for r in rows if r.position < position]
         reached = len(rows) == len(set(names)) and not behind
         return reached, any(r.state == FAILED for r in behind)
@@ -85,10 +91,14 @@ class ReadModels:
                 self._changed.pop(loop, None)
 
     def heard_payload(self, payload: str) -> None:
-        """``heard`` for a NOTIFY payload, ``"<projection>[,<projection>…]:<position>"``."""
+        """``heard`` for a NOTIFY payload, ``"<projection>[,<projection>…]:<position>"``, or
+        ``"<projection>@<generation>:<position>"`` when a rebuilt generation was swapped in."""
         names, _, position = payload.rpartition(":")
         if names and position.isdigit():
             for name in names.split(","):
+                name, _, generation = name.partition("@")
+                if generation.isdigit():
+                    self.registry.set_live(name, int(generation))
                 self._note(name, int(position))
             self._wake()
 
@@ -108,10 +118,20 @@ class ReadModels:
     # -- reading positions ---------------------------------------------------------------------
 
     def _read_states(self) -> dict[str, tuple[int, str]]:
+        read_at = time.monotonic()
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(state_table.c.name, state_table.c.position, state_table.c.state)
+                select(
+                    state_table.c.name,
+                    state_table.c.position,
+                    state_table.c.state,
+                    state_table.c.generation,
+                )
             ).all()
+        # Waiting for a position tells the live generations too: a reader waiting for its own
+        # write just after a swap reads the tables that hold it.
+        for r in rows:
+            self.registry.set_live(r.name, r.generation, read_at=read_at)
         return {r.name: (r.position, r.state) for r in rows}
 
     async def _states_since(self, asked: float) -> dict[str, tuple[int, str]]:

@@ -3,7 +3,8 @@
 Baseline: ``recorder.select_notifications(start, limit, stop=head, topics=<the projection's>)``
 plus ``mapper.to_domain_event`` for each notification, in batches of the engine's size: what any
 projection must at least do. Rebuild: ``request_rebuild(name)`` then ``run_once([name])`` until
-the new generation is swapped in (what ``orion projections rebuild`` does).
+the new generation is swapped in (what ``orion projections rebuild`` does; it then reports the
+rebuild done a fixed moment later, once every process's queries read the new tables).
 """
 
 from __future__ import annotations
@@ -66,12 +67,11 @@ def rebuild(orion: Orion, names: Sequence[str]) -> float:
     engine = orion.projections
     settle(orion, names)
     started = time.perf_counter()
-    for name in names:
-        engine.request_rebuild(name)
+    generations = {name: engine.request_rebuild(name) for name in names}
     pending = list(names)
     while pending:
         engine.run_once(pending)
-        pending = [n for n in pending if engine.status(n).state == "rebuilding"]
+        pending = [n for n in pending if engine.status(n).generation != generations[n]]
     return time.perf_counter() - started
 
 

@@ -50,9 +50,9 @@ def dump_all(orion: Orion) -> dict[str, dict[str, list[dict[str, Any]]]]:
 
 
 def rebuild_all(orion: Orion) -> None:
-    for name in orion.projections.projections:
+    """Rebuild every read model, and wait until the rebuilds are reported done."""
+    names = list(orion.projections.projections)
+    for name in names:
         orion.projections.request_rebuild(name)
-        while orion.projections.status(name).state == "rebuilding":
-            orion.projections.run_once([name])
-        # The registry's cache of the live generation is per process; refresh it.
-        orion.read.registry.set_live(name, orion.projections.status(name).generation)
+    while any(orion.projections.status(name).state == "rebuilding" for name in names):
+        orion.projections.run_once(names)
