@@ -165,7 +165,8 @@ def test_every_read_model_is_the_same_however_its_events_are_batched(
     shipped = {line["sku"]: line["shipped_quantity"] for line in order["lines"]}
     assert shipped[written.partly_shipped_sku] == 2
 
-    assert all(ways["live"][table] for table in ways["live"] if not table.startswith("carts."))
+    # The history leaves rows in every table: each comparison compares something.
+    assert [table for table, rows in ways["live"].items() if not rows] == []
     problems = [
         problem
         for way, rows in ways.items()
