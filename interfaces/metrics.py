@@ -73,7 +73,7 @@ class Metrics:
         # Reasons: pool_timeout, server_full, unreachable (see interfaces/pools.py).
         self.database_unavailable = Counter(
             "orion_database_unavailable_total",
-            "Requests answered 503 because no database connection could be had",
+            "Requests answered 503 because no database connection (or the job queue) could be had",
             ["reason"],
             registry=self.registry,
         )

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import psycopg
 import psycopg_pool
+import redis.exceptions
 import sqlalchemy.exc
 from eventsourcing.persistence import OperationalError as EventStoreOperationalError
 
@@ -28,10 +29,15 @@ LIBRARY_RETRY_WAIT = 0.2
 POOL_TIMEOUT = "pool_timeout"  # every connection of one of this process's pools was in use
 SERVER_FULL = "server_full"  # PostgreSQL refused a new connection (max_connections, a limit)
 UNREACHABLE = "unreachable"  # PostgreSQL could not be reached, or dropped the connection
+# The event store's table lock (every write takes it) was not had within its lock timeout:
+# more writers than the database serialises, overload like the others.
+LOCK_TIMEOUT = "lock_timeout"
+QUEUE_UNREACHABLE = "queue_unreachable"  # Redis, which holds the job queue, is out of reach
 # too_many_connections; cannot_connect_now (starting up, shutting down); admin and crash
 # shutdowns: the connection is gone or was never had.
 _SERVER_FULL_STATES = {"53300"}
 _UNREACHABLE_STATES = {"57P01", "57P02", "57P03"}
+_LOCK_TIMEOUT_STATES = {"55P03"}  # lock_not_available
 
 # What the API hands to ``out_of_connections`` (each may also be some other failure).
 CONNECTION_ERRORS: tuple[type[Exception], ...] = (
@@ -39,6 +45,8 @@ CONNECTION_ERRORS: tuple[type[Exception], ...] = (
     sqlalchemy.exc.OperationalError,
     EventStoreOperationalError,
     psycopg.OperationalError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
 )
 
 
@@ -90,6 +98,8 @@ def out_of_connections(error: BaseException) -> str | None:
             return POOL_TIMEOUT
         if isinstance(cause, psycopg.OperationalError):
             return _server_side(cause)
+        if isinstance(cause, redis.exceptions.ConnectionError | redis.exceptions.TimeoutError):
+            return QUEUE_UNREACHABLE
         wrapped = cause.orig if isinstance(cause, sqlalchemy.exc.DBAPIError) else None
         cause = wrapped or cause.__cause__ or cause.__context__
     return None
@@ -100,6 +110,8 @@ def _server_side(error: psycopg.OperationalError) -> str | None:
     # A refused connection reaches libpq before any result: its state is often missing.
     if state in _SERVER_FULL_STATES or "too many clients" in text or "too many connections" in text:
         return SERVER_FULL
+    if state in _LOCK_TIMEOUT_STATES:
+        return LOCK_TIMEOUT
     if state is None or state.startswith("08") or state in _UNREACHABLE_STATES:
         return UNREACHABLE
     return None

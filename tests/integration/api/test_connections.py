@@ -6,6 +6,7 @@ own pool and the server's limit on PostgreSQL)."""
 from __future__ import annotations
 
 import secrets
+import socket
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
@@ -14,6 +15,7 @@ import psycopg
 import psycopg_pool
 import pytest
 import sqlalchemy.exc
+from eventsourcing.persistence import OperationalError as EventStoreOperationalError
 from fastapi.testclient import TestClient
 from psycopg import sql
 from sqlalchemy import Connection, Engine, text
@@ -204,3 +206,44 @@ def test_other_database_errors_are_still_bugs(tiny: tuple[Orion, TestClient]) ->
     with pytest.raises(sqlalchemy.exc.DBAPIError) as failed, orion.read.engine.connect() as conn:
         conn.execute(text("SELECT * FROM no_such_table"))
     assert out_of_connections(failed.value) is None
+
+
+def test_a_write_that_waits_too_long_for_the_event_store_lock_is_overload(
+    settings: Settings,
+) -> None:
+    """Every write takes the event store's table lock; one not had within the lock timeout
+    (too many writers) is a 503 like a missing connection, not a bug."""
+    if settings.is_sqlite:
+        pytest.skip("the event store's table lock is PostgreSQL's")
+    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS locked_here (id int)")
+    with psycopg.connect(settings.database_url) as holder:
+        holder.execute("LOCK TABLE locked_here IN EXCLUSIVE MODE")
+        with (
+            psycopg.connect(settings.database_url) as waiter,
+            pytest.raises(psycopg.OperationalError) as waited,
+        ):
+            waiter.execute("SET lock_timeout = '50ms'")
+            waiter.execute("LOCK TABLE locked_here IN EXCLUSIVE MODE")
+    assert out_of_connections(waited.value) == "lock_timeout"
+    # As the event store library hands it on: its own OperationalError, caused by psycopg's.
+    try:
+        raise EventStoreOperationalError(str(waited.value)) from waited.value
+    except EventStoreOperationalError as wrapped:
+        assert out_of_connections(wrapped) == "lock_timeout"
+
+
+def test_a_job_queue_out_of_reach_answers_503(settings: Settings) -> None:
+    """Redis away: a request that queues a job (a password reset) is told to come back."""
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    orion = bootstrap(settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{port}/0"}))
+    try:
+        with TestClient(create_app(orion, run_projections=False)) as client:
+            answer = client.post(
+                "/api/v1/auth/password-reset/request", json={"email": "nobody@example.com"}
+            )
+            assert_unavailable(answer, "queue_unreachable")
+    finally:
+        orion.close()
