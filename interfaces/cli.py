@@ -169,7 +169,10 @@ def projections_rebuild(
         return
     started = time.monotonic()
     while orion.projections.status(name).state == "rebuilding":
-        orion.projections.run_once([name])
+        if orion.projections.run_once([name]) == 0:
+            # Swapped in, or caught up and waiting for other processes to read the new
+            # tables: nothing to do but look again in a moment.
+            time.sleep(0.05)
     typer.echo(f"{name}: generation {generation} live after {time.monotonic() - started:.1f}s")
 
 

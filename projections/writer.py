@@ -398,6 +398,17 @@ class Writer:
     def _insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
+        # Every row of a statement names the same columns: a column only some rows name would
+        # be left out of the others' statement (a row missing one of the first row's fails).
+        width = len(rows[0])
+        if any(len(row) != width for row in rows):
+            odd = next(row for row in rows if len(row) != width)
+            raise WriteError(
+                f"{table.name}: rows name different columns ({sorted(rows[0])} and {sorted(odd)})"
+            )
+        unknown = rows[0].keys() - table.columns.keys()
+        if unknown:  # (an INSERT would leave it out without a word)
+            raise WriteError(f"{table.name} has no column {sorted(unknown)}")
         if self.conn.dialect.name != "postgresql" or len(rows) <= FEW_ROWS:
             self.conn.execute(table.insert(), rows)  # one INSERT … VALUES (…), (…)
             return

@@ -127,3 +127,23 @@ def test_an_insert_over_a_row_or_a_partly_read_row_put_back_raises(
         w.put("lines", line("o1", "A", shipped=1))  # whole: fine
         w.flush()
     assert stored(engine, tables["lines"]) == [("o1", "A", 3, 1, "x")]
+
+
+@pytest.mark.parametrize("rows", [3, 40])  # a plain INSERT, and COPY on PostgreSQL
+def test_rows_that_name_other_columns_than_the_first_raise(
+    db: tuple[Engine, dict[str, Table]], rows: int
+) -> None:
+    """A column only some rows of a table's batch name would be left out of the statement."""
+    engine, tables = db
+    with pytest.raises(WriteError, match="different columns"), engine.begin() as conn:
+        w = Writer(conn, tables)
+        w.insert("lines", {k: v for k, v in line("o0", "A").items() if k != "note"})
+        for i in range(1, rows):
+            w.insert("lines", line(f"o{i}", "A"))
+        w.flush()
+    with pytest.raises(WriteError, match="no column"), engine.begin() as conn:
+        w = Writer(conn, tables)
+        for i in range(rows):
+            w.insert("lines", {**line(f"o{i}", "A"), "notes": "a typo"})
+        w.flush()
+    assert stored(engine, tables["lines"]) == []
