@@ -76,6 +76,30 @@ def raises(*statuses: int, unsafe: tuple[int, ...] = ()) -> Callable[[F], F]:
     return mark
 
 
+_TOKEN = "_orion_token"
+
+
+def takes_token(func: F) -> F:
+    """Marks the dependency that reads the caller's bearer token (or its cookie): operations
+    that use it say so in the document (``security``), so that the docs can send one."""
+    setattr(func, _TOKEN, getattr(func, _TOKEN, False))
+    return func
+
+
+def requires_token(func: F) -> F:
+    """Marks a guard that refuses a caller without a token (401): the token is required."""
+    setattr(func, _TOKEN, True)
+    return func
+
+
+def security(dependant: Dependant) -> list[dict[str, list[str]]] | None:
+    """The operation's ``security``: a bearer token required, optional, or not taken."""
+    marks = [getattr(c, _TOKEN) for c in _calls(dependant) if hasattr(c, _TOKEN)]
+    if not marks:
+        return None
+    return [{BEARER: []}] if any(marks) else [{BEARER: []}, {}]
+
+
 def _calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
     if dependant.call is not None:
         yield dependant.call
@@ -147,6 +171,19 @@ _WHEN: dict[int, str] = {
 }
 
 
+BEARER = "bearer"
+# The docs' "Authorize" takes any of Orion's bearer tokens; browsers may send the same access
+# token as the HttpOnly cookie instead (with X-CSRF-Token on writes).
+SECURITY_SCHEME: dict[str, Any] = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": (
+        "The admin token, a user's or customer's access token (from login), or a store API key "
+        "(ork_…)"
+    ),
+}
+
+
 def problem_response(status: int) -> dict[str, Any]:
     """The OpenAPI response object of an error status: a problem, as problem+json."""
     response: dict[str, Any] = {
@@ -191,9 +228,15 @@ def declare_errors(app: FastAPI) -> None:
                     for parameter in operation.get("parameters", []):
                         _not_null(parameter["schema"])
                     responses = operation.setdefault("responses", {})
-                    for status in sorted(error_statuses(path, methods, dependant)):
+                    statuses = error_statuses(path, methods, dependant)
+                    for status in sorted(statuses):
                         responses[str(status)] = problem_response(status)
-            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+                    takes = security(dependant)
+                    if takes is not None:
+                        operation["security"] = takes
+            components = document.setdefault("components", {})
+            components.setdefault("securitySchemes", {})[BEARER] = SECURITY_SCHEME
+            schemas = components.setdefault("schemas", {})
             problem = Problem.model_json_schema(ref_template=_REF)
             schemas.update(problem.pop("$defs", {}))
             schemas["Problem"] = problem

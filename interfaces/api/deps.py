@@ -26,7 +26,7 @@ from interfaces.api.auth import (
     store_role,
     token_matches,
 )
-from interfaces.api.contract import raises
+from interfaces.api.contract import raises, requires_token, takes_token
 from interfaces.bootstrap import Orion
 
 MAX_IDEMPOTENCY_KEY = 255
@@ -80,6 +80,7 @@ def check_csrf(request: Request) -> None:
         )
 
 
+@takes_token
 @raises(401, unsafe=(403,))
 async def get_principal(request: Request, orion: OrionDep) -> Principal:
     token, by_cookie = presented_token(request)
@@ -97,6 +98,7 @@ async def get_principal(request: Request, orion: OrionDep) -> Principal:
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
+@requires_token
 @raises(401, 403)
 async def require_admin(principal: PrincipalDep) -> Principal:
     if principal.kind == "anonymous":
@@ -113,6 +115,7 @@ def store_permission(area: str, access: str) -> Callable[..., StoreAccess]:
     """A store route's guard: the principal's role in ``store_id`` must allow ``access`` to
     ``area``. Anyone outside the store gets 404, never 403: another store's ids reveal nothing."""
 
+    @requires_token
     @raises(401, 403, 404)
     def dependency(store_id: UUID, principal: PrincipalDep, orion: OrionDep) -> StoreAccess:
         if principal.kind == "anonymous":
@@ -131,6 +134,7 @@ def store_permission(area: str, access: str) -> Callable[..., StoreAccess]:
     return dependency
 
 
+@requires_token
 @raises(401, 404)
 def require_store_access(store_id: UUID, principal: PrincipalDep, orion: OrionDep) -> Principal:
     """Any member of the store (and platform admins). Others get 404, never 403."""

@@ -27,7 +27,7 @@ from domain.stores.aggregates import Store
 from domain.stores.errors import StoreNotFoundError
 from interfaces.api.auth import ANONYMOUS, authenticate
 from interfaces.api.common import CommandAnswer, answer
-from interfaces.api.contract import raises
+from interfaces.api.contract import raises, requires_token
 from interfaces.api.deps import (
     CommandCtx,
     IfMatch,
@@ -115,6 +115,7 @@ class SignedIn:
     session_id: UUID | None
 
 
+@requires_token
 async def signed_in(store_id: ShopDep, principal: PrincipalDep) -> SignedIn:
     """A customer of this very shop. Staff tokens and other shops' customers are not signed
     in here (401), so a token never says whether its account exists elsewhere."""

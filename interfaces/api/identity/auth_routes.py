@@ -17,7 +17,7 @@ from domain.identity.aggregates import Session
 from domain.shared.errors import AuthenticationError, PermissionDeniedError
 from interfaces.api.auth import Principal, authenticate
 from interfaces.api.common import CommandAnswer, answer
-from interfaces.api.contract import raises
+from interfaces.api.contract import raises, requires_token
 from interfaces.api.deps import (
     REFRESH_COOKIE,
     IfMatch,
@@ -68,6 +68,7 @@ class Caller:
     user_id: UUID
 
 
+@requires_token
 async def require_user(principal: PrincipalDep) -> Caller:
     """A signed-in platform user (a member or a platform admin with an account)."""
     if principal.kind in ("anonymous", "customer"):

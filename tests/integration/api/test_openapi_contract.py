@@ -423,11 +423,17 @@ def test_every_operation_declares_the_problems_it_answers(client: TestClient) ->
         if path.startswith(("/api/v1/admin/", "/api/v1/stores/")):
             assert {401, 403} <= statuses, label
         assert 401 not in statuses or "WWW-Authenticate" in operation["responses"]["401"]["headers"]
+        # The docs' "Authorize" button: a token is required where its absence is a 401.
+        if path.startswith(("/api/v1/admin/", "/api/v1/stores/")):
+            assert operation["security"] == [{"bearer": []}], label
+    assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     paths = document["paths"]
     assert {401, 429} <= problem_statuses(paths["/api/v1/auth/login"]["post"])
     assert {401, 429} <= problem_statuses(paths["/api/v1/shop/{store_code}/account/login"]["post"])
     assert 429 in problem_statuses(paths["/api/v1/shop/{store_code}/account/register"]["post"])
     assert 401 not in problem_statuses(paths["/api/v1/shop/{store_code}/products"]["get"])
+    assert "security" not in paths["/api/v1/auth/login"]["post"]
+    assert paths["/api/v1/shop/{store_code}/cart"]["get"]["security"] == [{"bearer": []}, {}]
 
 
 def schema_of(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
