@@ -9,7 +9,8 @@ from typing import Any
 from uuid import UUID
 
 from domain.shared.aggregate import OrionAggregate
-from domain.shared.errors import ConflictError, NotFoundError, ValidationError
+from domain.shared.checks import check_whole
+from domain.shared.errors import ConflictError, NotFoundError
 from domain.shared.ids import customer_cart_id
 
 MAX_LINES = 100
@@ -21,11 +22,7 @@ class CartLineNotFoundError(NotFoundError):
 
 
 def check_line_quantity(quantity: Any, field: str = "quantity") -> int:
-    if isinstance(quantity, bool) or not isinstance(quantity, int):
-        raise ValidationError(field, "must be a whole number")
-    if not 1 <= quantity <= MAX_LINE_QUANTITY:
-        raise ValidationError(field, f"must be between 1 and {MAX_LINE_QUANTITY}")
-    return quantity
+    return check_whole(quantity, field, low=1, high=MAX_LINE_QUANTITY)
 
 
 class Cart(OrionAggregate):

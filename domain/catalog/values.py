@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from domain.shared.checks import check_line, check_text
 from domain.shared.errors import ValidationError
 from domain.shared.money import Money
 
@@ -50,33 +51,12 @@ class Variant:
         return cls(data["sku"], Money(price["amount"], price["currency"]), dict(data["attributes"]))
 
 
-def check_no_nul(value: str, field: str) -> str:
-    """PostgreSQL text cannot hold NUL: accepted, it would stop the read models."""
-    if "\x00" in value:
-        raise ValidationError(field, "must not contain NUL characters")
-    if not value.isascii():
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:  # a lone surrogate ("\ud800" in JSON): not storable text
-            raise ValidationError(field, "must be valid Unicode text") from None
-    return value
-
-
 def check_title(title: str) -> str:
-    check_no_nul(title, "title")
-    cleaned = " ".join(title.split())
-    if not cleaned:
-        raise ValidationError("title", "must not be blank")
-    if len(cleaned) > MAX_TITLE:
-        raise ValidationError("title", f"must be at most {MAX_TITLE} characters")
-    return cleaned
+    return check_line(title, "title", limit=MAX_TITLE)
 
 
 def check_description(description: str) -> str:
-    check_no_nul(description, "description")
-    if len(description) > MAX_DESCRIPTION:
-        raise ValidationError("description", f"must be at most {MAX_DESCRIPTION} characters")
-    return description.strip()
+    return check_text(description, "description", limit=MAX_DESCRIPTION, required=False)
 
 
 def check_tax_category(tax_category: str) -> str:
@@ -95,19 +75,10 @@ def check_attributes(attributes: dict[str, str], field: str) -> dict[str, str]:
         key = name.strip().lower()
         if not key or len(key) > MAX_ATTR_NAME:
             raise ValidationError(field, f"attribute names are 1-{MAX_ATTR_NAME} characters")
-        check_no_nul(name, field)
-        if (
-            not isinstance(value, str)
-            or not value.strip()
-            or len(value) > MAX_ATTR_VALUE
-            or "\x00" in value
-        ):
-            raise ValidationError(
-                f"{field}.{key}", f"attribute values are 1-{MAX_ATTR_VALUE} characters"
-            )
+        check_line(name, field, limit=MAX_ATTR_NAME)
         if key in cleaned:
             raise ValidationError(field, f"attribute {key!r} is given twice")
-        cleaned[key] = value.strip()
+        cleaned[key] = check_line(value, f"{field}.{key}", limit=MAX_ATTR_VALUE)
     return cleaned
 
 

@@ -10,6 +10,7 @@ from email_validator import EmailNotValidError, validate_email
 from stdnum.eu import vat as eu_vat
 from stdnum.exceptions import ValidationError as StdnumError
 
+from domain.shared.checks import check_line, check_storable
 from domain.shared.errors import ValidationError
 from domain.stores.values import check_country, check_locale
 
@@ -27,6 +28,7 @@ _PHONE = re.compile(r"^\+?[0-9][0-9 ()./-]{3,30}$")
 
 def normalise_email(email: str, field: str = "email") -> str:
     """The canonical form used for lookups: syntax checked, domain lower-cased (no DNS)."""
+    check_storable(email, field)
     if len(email) > MAX_EMAIL or _CONTROL.search(email):
         raise ValidationError(field, f"must be an e-mail address of at most {MAX_EMAIL} characters")
     try:
@@ -38,7 +40,11 @@ def normalise_email(email: str, field: str = "email") -> str:
 
 
 def check_password(password: str, *, email: str | None = None, field: str = "password") -> str:
-    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD or "\x00" in password:
+    try:
+        check_storable(password, field)
+    except ValidationError:
+        raise ValidationError(field, PASSWORD_RULE) from None
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         raise ValidationError(field, PASSWORD_RULE)
     if len(set(password)) < 5:
         raise ValidationError(field, PASSWORD_RULE)
@@ -50,12 +56,8 @@ def check_password(password: str, *, email: str | None = None, field: str = "pas
 
 
 def check_person_name(name: str, field: str) -> str:
-    if _CONTROL.search(name):
-        raise ValidationError(field, "must not contain control characters")
-    cleaned = " ".join(name.split())
-    if len(cleaned) > MAX_NAME:
-        raise ValidationError(field, f"must be at most {MAX_NAME} characters")
-    return cleaned
+    """A name as given, which may be left blank."""
+    return check_line(name, field, limit=MAX_NAME, required=False)
 
 
 def check_phone(phone: str | None, field: str = "phone") -> str | None:
@@ -75,16 +77,11 @@ def check_language(language: str, field: str = "language") -> str:
 
 
 def _line(value: str | None, field: str, *, required: bool = False) -> str | None:
-    if value is None or not value.strip():
+    if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise ValidationError(field, "is required")
         return None
-    if _CONTROL.search(value):
-        raise ValidationError(field, "must not contain control characters")
-    cleaned = " ".join(value.split())
-    if len(cleaned) > MAX_LINE:
-        raise ValidationError(field, f"must be at most {MAX_LINE} characters")
-    return cleaned
+    return check_line(value, field, limit=MAX_LINE)
 
 
 @dataclass(frozen=True)

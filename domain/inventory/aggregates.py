@@ -20,6 +20,7 @@ from domain.inventory.errors import (
     ReservationError,
 )
 from domain.shared.aggregate import OrionAggregate
+from domain.shared.checks import check_line, check_whole
 from domain.shared.errors import ConflictError, ValidationError
 from domain.shared.ids import stock_item_id, store_singleton_id
 
@@ -34,12 +35,7 @@ def checkout_hold_id(cart_id: UUID) -> UUID:
 
 
 def check_quantity(quantity: int, field: str = "quantity", *, allow_zero: bool = False) -> int:
-    low = 0 if allow_zero else 1
-    if isinstance(quantity, bool) or not isinstance(quantity, int):
-        raise ValidationError(field, "must be a whole number")
-    if not low <= quantity <= MAX_QUANTITY:
-        raise ValidationError(field, f"must be between {low} and {MAX_QUANTITY}")
-    return quantity
+    return check_whole(quantity, field, low=0 if allow_zero else 1, high=MAX_QUANTITY)
 
 
 class Locations(OrionAggregate):
@@ -83,9 +79,7 @@ class Locations(OrionAggregate):
             raise ValidationError("code", "must be 1-32 lowercase letters, digits and hyphens")
         if any(item["code"] == code for item in self.items.values()):
             raise ConflictError(f"a location with code {code!r} exists", code=code)
-        name = " ".join(name.split())
-        if not name or len(name) > 100 or "\x00" in name:
-            raise ValidationError("name", "must be 1-100 characters")
+        name = check_line(name, "name", limit=100)
         self._trigger(self.LocationAdded, at, location_id=location_id, code=code, name=name)
 
     def make_default(self, *, location_id: UUID, at: datetime) -> None:
@@ -238,8 +232,8 @@ class StockItem(OrionAggregate):
     def adjust(self, *, delta: int, reason: str, note: str | None, at: datetime) -> None:
         if reason not in ADJUST_REASONS:
             raise ValidationError("reason", f"must be one of {', '.join(ADJUST_REASONS)}")
-        if isinstance(delta, bool) or not isinstance(delta, int) or delta == 0:
-            raise ValidationError("delta", "must be a non-zero whole number")
+        if check_whole(delta, "delta") == 0:
+            raise ValidationError("delta", "must not be zero")
         if abs(delta) > MAX_QUANTITY or self.on_hand + delta > MAX_QUANTITY:
             raise ValidationError("delta", f"on hand must stay within 0-{MAX_QUANTITY}")
         if self.on_hand + delta < self.reserved(at):

@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.shared.aggregate import OrionAggregate
+from domain.shared.checks import check_line, check_text, check_whole
 from domain.shared.errors import ConflictError, ValidationError
 
 PENDING_PAYMENT = "pending_payment"
@@ -57,13 +58,13 @@ class OrderStateError(ConflictError):
 
 
 def _text(value: str | None, field: str, limit: int, *, required: bool = False) -> str | None:
-    if value is None or not value.strip():
-        if required:
-            raise ValidationError(field, "is required")
-        return None
-    if "\x00" in value or len(value.strip()) > limit:
-        raise ValidationError(field, f"must be at most {limit} characters, without NUL")
-    return value.strip()
+    """Free text (a note, a reason), or None when left out and not ``required``."""
+    return check_text(value or "", field, limit=limit, required=required) or None
+
+
+def _line(value: str | None, field: str, limit: int, *, required: bool = False) -> str | None:
+    """One line (a carrier, a reference), or None when left out and not ``required``."""
+    return check_line(value or "", field, limit=limit, required=required) or None
 
 
 class Order(OrionAggregate):
@@ -291,8 +292,7 @@ class Order(OrionAggregate):
     def record_payment(
         self, *, payment_id: UUID, amount: int, method: str, reference: str | None, at: datetime
     ) -> None:
-        if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
-            raise ValidationError("amount", "must be a positive amount in minor units")
+        check_whole(amount, "amount", low=1)
         if self.status in (CANCELLED, REFUNDED, RETURNED):
             raise OrderStateError(
                 f"an order that is {self.status} takes no payment", status=self.status
@@ -312,7 +312,7 @@ class Order(OrionAggregate):
             payment_id=payment_id,
             amount=amount,
             method=method,
-            reference=_text(reference, "reference", MAX_REF),
+            reference=_line(reference, "reference", MAX_REF),
             status=status,
         )
 
@@ -351,8 +351,7 @@ class Order(OrionAggregate):
                 raise ValidationError(f"lines[{i}].sku", "appears twice")
             seen.add(sku)
             left = self.unshipped(sku)
-            if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
-                raise ValidationError(f"lines[{i}].quantity", "must be a positive whole number")
+            check_whole(quantity, f"lines[{i}].quantity", low=1)
             if quantity > left:
                 raise ConflictError(f"{sku}: only {left} left to ship", sku=sku, left_to_ship=left)
             parts, need = [], quantity
@@ -371,8 +370,8 @@ class Order(OrionAggregate):
             self.Shipped,
             at,
             shipment_id=shipment_id,
-            carrier=_text(carrier, "carrier", MAX_REF, required=True),
-            tracking_number=_text(tracking_number, "tracking_number", MAX_REF),
+            carrier=_line(carrier, "carrier", MAX_REF, required=True),
+            tracking_number=_line(tracking_number, "tracking_number", MAX_REF),
             lines=shipped_lines,
             status=to,
         )
@@ -401,7 +400,7 @@ class Order(OrionAggregate):
         self._trigger(
             self.Cancelled,
             at,
-            reason=_text(reason, "reason", 200, required=True),
+            reason=_line(reason, "reason", 200, required=True),
             refund_amount=self.paid_amount - self.refunded_amount,
             released=released,
         )
@@ -434,8 +433,7 @@ class Order(OrionAggregate):
             if sku in seen:
                 raise ValidationError(f"lines[{i}].sku", "appears twice")
             seen.add(str(sku))
-            if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
-                raise ValidationError(f"lines[{i}].quantity", "must be a positive whole number")
+            quantity = check_whole(quantity, f"lines[{i}].quantity", low=1)
             refundable = int(line["quantity"]) - self.refunded.get(str(sku), 0)
             if quantity > refundable:
                 raise ConflictError(
@@ -482,8 +480,7 @@ class Order(OrionAggregate):
             )
         refundable_money = self.paid_amount - self.refunded_amount
         amount = min(value, refundable_money) if amount is None else amount
-        if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
-            raise ValidationError("amount", "must be a whole amount in minor units")
+        check_whole(amount, "amount", low=0)
         if amount > refundable_money:
             raise ConflictError(
                 f"only {refundable_money} was paid and not yet refunded",
@@ -509,7 +506,7 @@ class Order(OrionAggregate):
             at,
             refund_id=refund_id,
             amount=amount,
-            reason=_text(reason, "reason", 200) or "refund",
+            reason=_line(reason, "reason", 200) or "refund",
             lines=refund_lines,
             status=status,
         )

@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.shared.aggregate import OrionAggregate
+from domain.shared.checks import check_whole
 from domain.shared.errors import ValidationError
 from domain.shared.ids import store_singleton_id
 
@@ -50,8 +51,7 @@ class CommerceSettings(OrionAggregate):
             if key not in LIMITS:
                 raise ValidationError(key, "is not a commerce setting")
             low, high = LIMITS[key]
-            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                raise ValidationError(key, f"must be a whole number from {low} to {high}")
+            check_whole(value, key, low=low, high=high)
             if self.values.get(key) != value:
                 checked[key] = value
         if checked:

@@ -9,6 +9,7 @@ from functools import lru_cache
 from babel import Locale
 from babel.numbers import get_currency_precision, get_territory_currencies
 
+from domain.shared.checks import check_whole
 from domain.shared.errors import ValidationError
 
 MAX_AMOUNT = 10**12  # a trillion minor units: far above any real price, well inside BIGINT
@@ -48,14 +49,8 @@ class Money:
 
     @classmethod
     def of(cls, amount: object, currency: object, field: str = "price") -> Money:
-        # bool is an int subclass: reject it explicitly, as we reject floats.
-        if not isinstance(amount, int) or isinstance(amount, bool):
-            raise ValidationError(f"{field}.amount", "must be an integer number of minor units")
-        if amount < 0:
-            raise ValidationError(f"{field}.amount", "must not be negative")
-        if amount > MAX_AMOUNT:
-            raise ValidationError(f"{field}.amount", f"must be at most {MAX_AMOUNT}")
-        return cls(amount, check_currency(currency, f"{field}.currency"))
+        minor = check_whole(amount, f"{field}.amount", low=0, high=MAX_AMOUNT)
+        return cls(minor, check_currency(currency, f"{field}.currency"))
 
     def as_dict(self) -> dict[str, object]:
         return {"amount": self.amount, "currency": self.currency}

@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.shared.aggregate import OrionAggregate
+from domain.shared.checks import check_line, check_whole
 from domain.shared.errors import NotFoundError, ValidationError
 from domain.shared.ids import store_singleton_id
 from domain.stores.values import check_country
@@ -21,16 +22,12 @@ class ShippingRateNotFoundError(NotFoundError):
 
 
 def _amount(value: Any, field: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_AMOUNT:
-        raise ValidationError(field, f"must be a whole amount in minor units, 0-{MAX_AMOUNT}")
-    return value
+    return check_whole(value, field, low=0, high=MAX_AMOUNT)
 
 
 def check_rate(spec: dict[str, Any]) -> dict[str, Any]:
     """A rate's definition, checked and normalised (plain data: it goes into events)."""
-    name = " ".join(str(spec.get("name") or "").split())
-    if not name or len(name) > 100 or "\x00" in name:
-        raise ValidationError("name", "must be 1-100 characters")
+    name = check_line(spec.get("name") or "", "name", limit=100)
     kind = spec.get("kind")
     if kind not in KINDS:
         raise ValidationError("kind", f"must be one of {', '.join(KINDS)}")
@@ -53,9 +50,7 @@ def check_rate(spec: dict[str, Any]) -> dict[str, Any]:
         for i, band in enumerate(bands):
             if not isinstance(band, dict):
                 raise ValidationError(f"bands[{i}]", "must be {max_grams, amount}")
-            grams = band.get("max_grams")
-            if isinstance(grams, bool) or not isinstance(grams, int) or grams <= 0:
-                raise ValidationError(f"bands[{i}].max_grams", "must be a positive whole number")
+            grams = check_whole(band.get("max_grams"), f"bands[{i}].max_grams", low=1)
             checked.append(
                 {"max_grams": grams, "amount": _amount(band.get("amount"), f"bands[{i}].amount")}
             )

@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
 
+from domain.shared.checks import check_line
 from domain.shared.errors import ValidationError
 
 CODE_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$")
@@ -38,14 +39,7 @@ def check_code(code: str) -> str:
 
 
 def check_name(name: str, field: str = "name") -> str:
-    if "\x00" in name:
-        raise ValidationError(field, "must not contain NUL characters")
-    cleaned = " ".join(name.split())
-    if not cleaned:
-        raise ValidationError(field, "must not be blank")
-    if len(cleaned) > MAX_NAME:
-        raise ValidationError(field, f"must be at most {MAX_NAME} characters")
-    return cleaned
+    return check_line(name, field, limit=MAX_NAME)
 
 
 def check_country(country: str) -> str:
