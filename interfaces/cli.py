@@ -64,6 +64,8 @@ def serve(
     base = f"http://{host}:{port}"
     # A token the operator chose is theirs already: never print it (logs are not secret).
     token = settings.admin_token if generated else "$ORION_ADMIN_TOKEN"
+    # Double quotes: the shell expands $ORION_ADMIN_TOKEN in the pasted command.
+    try_it = f'curl -H "Authorization: Bearer {token}" {base}/api/v1/admin/stores'
     typer.echo(
         "\nOrion is starting\n"
         f"  database       {redact_url(settings.database_url)}\n"
@@ -71,8 +73,13 @@ def serve(
         f"{'  (generated; set ORION_ADMIN_TOKEN to choose one)' if generated else ''}\n"
         f"  API docs       {base}/docs\n"
         f"  demo search    {base}/api/v1/shop/acme/products?q=wool\n"
-        f"  try            curl -H 'Authorization: Bearer {token}' {base}/api/v1/admin/stores\n"
+        f"  try            {try_it}\n"
     )
+    if not settings.run_projections_in_process:
+        typer.echo(
+            "  read models    followed by another process: start `orion projections run`\n"
+            "                 beside this one (ORION_PROJECTIONS_IN_PROCESS is false)\n"
+        )
     if demo:
         typer.echo(
             f"  demo team      {DEMO_OWNER} / {DEMO_PASSWORD}  (POST {base}/api/v1/auth/login)\n"

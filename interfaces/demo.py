@@ -67,6 +67,7 @@ NORDLICHT = [
     ("Cocoa nibs", "Roasted cocoa nibs, 250 g.", "pastry", 790),
 ]
 SIZES = ("S", "M", "L")
+DEMO_STOCK = 25
 COLOURS = ("black", "navy", "olive", "sand")
 
 
@@ -80,6 +81,7 @@ def load_demo(orion: Orion) -> dict[str, int]:
         orion.stores.register(DEMO_CTX, **spec)
         made["stores"] += 1
         colours = itertools.cycle(COLOURS)
+        skus: list[str] = []
         for n, (title, description, kind, price) in enumerate(catalog, start=1):
             sku = f"{spec['code'][:3].upper()}-{n:03d}"
             if kind == "apparel":
@@ -106,7 +108,14 @@ def load_demo(orion: Orion) -> dict[str, int]:
             # Every fifth product stays a draft, so the team's list shows both.
             if n % 5:
                 orion.catalog.publish(DEMO_CTX, store_id, result.id)
+                skus.extend(v["sku"] for v in variants)
             made["products"] += 1
+        # Enough to check out: stock of everything on sale, and a flat rate to everywhere.
+        for sku in skus:
+            orion.inventory.receive(DEMO_CTX, store_id, sku=sku, quantity=DEMO_STOCK)
+        orion.commerce.set_rate(
+            DEMO_CTX, store_id, spec={"name": "Standard", "kind": "flat", "amount": 490}
+        )
     made["people"] = load_people(orion)
     return made
 

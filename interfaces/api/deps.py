@@ -229,6 +229,7 @@ def read_after(*projections: str) -> Callable[..., Awaitable[int | None]]:
     """
 
     async def dependency(
+        request: Request,
         orion: OrionDep,
         response: Response,
         min_position: Annotated[int | None, Query(ge=0)] = None,
@@ -240,8 +241,14 @@ def read_after(*projections: str) -> Callable[..., Awaitable[int | None]]:
             reached = await orion.read.wait_for_async(
                 projections, wanted, orion.settings.consistency_timeout_seconds
             )
-            response.headers["X-Orion-Position"] = str(wanted)
-            response.headers["X-Orion-Consistent"] = "true" if reached else "false"
+            freshness = {
+                "X-Orion-Position": str(wanted),
+                "X-Orion-Consistent": "true" if reached else "false",
+            }
+            response.headers.update(freshness)
+            # An error answer (a 404 while the read model lags) says it too: "not there yet"
+            # is then told apart from "not there".
+            request.state.freshness = freshness
         return wanted or None
 
     return dependency

@@ -103,17 +103,21 @@ def allowed_methods(request: Request) -> set[str]:
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(OrionError)
-    async def _orion(_: Request, error: OrionError) -> JSONResponse:
+    async def _orion(request: Request, error: OrionError) -> JSONResponse:
         for cls, status, title in STATUS_BY_ERROR:
             if isinstance(error, cls):
                 fields = {k: v for k, v in error.fields.items() if k != "field"}
-                errors = (
-                    [{"field": error.field, "message": error.detail}]
-                    if isinstance(error, ValidationError)
-                    else None
-                )
+                detail, errors = error.detail, None
+                if isinstance(error, ValidationError):
+                    errors = [{"field": error.field, "message": error.detail}]
+                    detail = f"{error.field}: {error.detail}"  # as bad input's detail says
                 return problem(
-                    status, error.code, title, error.detail, {"errors": errors, **fields}
+                    status,
+                    error.code,
+                    title,
+                    detail,
+                    {"errors": errors, **fields},
+                    headers=getattr(request.state, "freshness", None),
                 )
         log.error("unmapped domain error %r", error)
         return problem(500, "internal", "Internal error", "an unexpected error occurred")

@@ -489,6 +489,23 @@ def test_another_stores_orders_do_not_exist_and_a_viewer_cannot_write(
     problem(client.get(orders_url(shop)), 401)
 
 
+def test_a_404_while_the_read_model_lags_says_it_is_not_consistent(orion: Orion, api: Api) -> None:
+    """Not found yet (the read model has not reached the position asked for) is told apart
+    from not found: the 404 says ``X-Orion-Consistent: false``, as a list would."""
+    shop = open_shop(orion)
+    placed = buy(orion, shop, {shop.skus[0]: 1})
+    url = orders_url(shop, str(uuid4()))  # (an order the read model has not seen, as yet)
+    orion.settings.consistency_timeout_seconds = 0.2
+    ahead = orion.platform.head() + 1_000  # a position no read model has reached
+    lagging = api.get(url, expect=None, min_position=ahead)
+    assert problem(lagging, 404)["status"] == 404
+    assert lagging.headers["X-Orion-Consistent"] == "false"
+    assert lagging.headers["X-Orion-Position"] == str(ahead)
+    missing = api.get(url, expect=None, min_position=placed.result.position)
+    assert problem(missing, 404)["status"] == 404
+    assert missing.headers["X-Orion-Consistent"] == "true"
+
+
 # -- the customer's history and stats ----------------------------------------------------------
 
 
