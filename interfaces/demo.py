@@ -108,7 +108,7 @@ def load_demo(orion: Orion) -> dict[str, int]:
             # Every fifth product stays a draft, so the team's list shows both.
             if n % 5:
                 orion.catalog.publish(DEMO_CTX, store_id, result.id)
-                skus.extend(v["sku"] for v in variants)
+                skus.extend(str(v["sku"]) for v in variants)
             made["products"] += 1
         # Enough to check out: stock of everything on sale, and a flat rate to everywhere.
         for sku in skus:
