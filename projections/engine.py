@@ -147,11 +147,6 @@ class _PausedCollector:
 _gc_paused = _PausedCollector()
 
 
-def topic(cls: type) -> str:
-    """The topic the event store records for an event class."""
-    return f"{cls.__module__}:{cls.__qualname__}"
-
-
 class Projection:
     """A read model: a name, the topics it handles, its tables, and a handler per event."""
 

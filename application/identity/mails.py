@@ -18,15 +18,12 @@ from application.identity.users import UserService
 from application.mail import MailComposer, MailMessage
 from application.reactions import Job, Reaction, mail_job
 from domain.identity.aggregates import Customer, Team, User
+from domain.shared.topics import topics_of
 from domain.stores.aggregates import Store
 
 INVITATION = "identity.invitation"
 CUSTOMER_RESET = "identity.customer_reset"
 USER_RESET = "identity.user_reset"
-
-
-def _topic(cls: type) -> str:
-    return f"{cls.__module__}:{cls.__qualname__}"
 
 
 def identity_mail_reaction() -> Reaction:
@@ -59,13 +56,8 @@ def identity_mail_reaction() -> Reaction:
 
     return Reaction(
         "identity-mails",
-        tuple(
-            _topic(c)
-            for c in (
-                Team.InvitationSent,
-                Customer.PasswordResetRequested,
-                User.PasswordResetRequested,
-            )
+        topics_of(
+            Team.InvitationSent, Customer.PasswordResetRequested, User.PasswordResetRequested
         ),
         react,
     )

@@ -19,6 +19,7 @@ from application.orders.app import OrderService
 from application.reactions import Job, Reaction, mail_job
 from domain.orders.aggregates import Order
 from domain.shared.money import minor_unit_digits
+from domain.shared.topics import topics_of
 from domain.stores.aggregates import Store
 
 CONFIRMATION = "orders.confirmation"
@@ -29,10 +30,6 @@ OrderNumbers = Callable[[UUID, UUID], str | None]
 
 class OrderNotNumberedYetError(RuntimeError):
     """The orders read model has not numbered the order yet: the job is to be retried."""
-
-
-def _topic(cls: type) -> str:
-    return f"{cls.__module__}:{cls.__qualname__}"
 
 
 def order_mail_reaction() -> Reaction:
@@ -47,7 +44,7 @@ def order_mail_reaction() -> Reaction:
             )
         ]
 
-    return Reaction("order-mails", (_topic(Order.Placed),), react)
+    return Reaction("order-mails", topics_of(Order.Placed), react)
 
 
 def money(amount: int, currency: str) -> str:

@@ -12,6 +12,7 @@ from domain.shared.aggregate import OrionAggregate
 from domain.shared.checks import check_whole
 from domain.shared.errors import ConflictError, NotFoundError
 from domain.shared.ids import customer_cart_id
+from domain.shared.topics import stable_topics
 
 MAX_LINES = 100
 MAX_LINE_QUANTITY = 999
@@ -25,6 +26,7 @@ def check_line_quantity(quantity: Any, field: str = "quantity") -> int:
     return check_whole(quantity, field, low=1, high=MAX_LINE_QUANTITY)
 
 
+@stable_topics("cart", was="domain.cart.aggregates")
 class Cart(OrionAggregate):
     class Created(OrionAggregate.Created):
         store_id: UUID

@@ -18,8 +18,10 @@ from domain.catalog.values import (
 )
 from domain.shared.aggregate import OrionAggregate
 from domain.shared.ids import sku_claim_id
+from domain.shared.topics import stable_topics
 
 
+@stable_topics("catalog", was="domain.catalog.aggregates")
 class Product(OrionAggregate):
     class Created(OrionAggregate.Created):
         store_id: UUID
@@ -179,6 +181,7 @@ class Product(OrionAggregate):
             )
 
 
+@stable_topics("catalog", was="domain.catalog.aggregates")
 class SkuClaim(OrionAggregate):
     """One per (store, SKU): its deterministic id makes a second claim a conflict in the store."""
 

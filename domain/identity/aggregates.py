@@ -25,11 +25,13 @@ from domain.identity.values import check_role
 from domain.shared.aggregate import OrionAggregate
 from domain.shared.errors import ConflictError, ValidationError
 from domain.shared.ids import email_claim_id, team_id
+from domain.shared.topics import stable_topics
 
 ACTIVE, DISABLED, ERASED = "active", "disabled", "erased"
 MAX_ADDRESSES = 20
 
 
+@stable_topics("identity", was="domain.identity.aggregates")
 class EmailClaim(OrionAggregate):
     """One per (scope, e-mail): a second account with the same e-mail is a conflict in the store.
 
@@ -186,6 +188,7 @@ class _Account(OrionAggregate):
             self._trigger(self.Erased, at, by=by)
 
 
+@stable_topics("identity", was="domain.identity.aggregates")
 class User(_Account):
     """A person who works on the platform: a platform admin, a member of store teams, or both."""
 
@@ -234,6 +237,7 @@ class User(_Account):
             self._trigger(self.PlatformAdminChanged, at, platform_admin=platform_admin)
 
 
+@stable_topics("identity", was="domain.identity.aggregates")
 class Customer(_Account):
     """A storefront customer: belongs to exactly one store."""
 
@@ -378,6 +382,7 @@ class Customer(_Account):
             ) from None
 
 
+@stable_topics("identity", was="domain.identity.aggregates")
 class Team(OrionAggregate):
     """A store's team: members with roles and pending invitations. One per store.
 
@@ -545,6 +550,7 @@ class Team(OrionAggregate):
             raise ConflictError("only an owner may grant, change or remove the owner role")
 
 
+@stable_topics("identity", was="domain.identity.aggregates")
 class ApiKey(OrionAggregate):
     """A store's key for integrations: scoped to a role; only a hash of its secret is kept."""
 
@@ -596,6 +602,7 @@ class ApiKey(OrionAggregate):
         self._trigger(self.Revoked, at)
 
 
+@stable_topics("identity", was="domain.identity.aggregates")
 class Session(OrionAggregate):
     """A login: its refresh token rotates at every refresh; an old one coming back ends it."""
 
@@ -680,6 +687,7 @@ class Session(OrionAggregate):
             self._trigger(self.Ended, at, reason=reason)
 
 
+@stable_topics("identity", was="domain.identity.aggregates")
 class LoginAttempt(OrionAggregate):
     """A failed login, for the audit log. Holds no e-mail: only the account, if one matched."""
 

@@ -23,6 +23,7 @@ from domain.shared.aggregate import OrionAggregate
 from domain.shared.checks import check_line, check_whole
 from domain.shared.errors import ConflictError, ValidationError
 from domain.shared.ids import stock_item_id, store_singleton_id
+from domain.shared.topics import stable_topics
 
 MAX_QUANTITY = 1_000_000
 ADJUST_REASONS = ("count", "damage", "loss", "found", "correction")
@@ -38,6 +39,7 @@ def check_quantity(quantity: int, field: str = "quantity", *, allow_zero: bool =
     return check_whole(quantity, field, low=0 if allow_zero else 1, high=MAX_QUANTITY)
 
 
+@stable_topics("inventory", was="domain.inventory.aggregates")
 class Locations(OrionAggregate):
     """A store's stock locations; the first is the default (online orders draw from it first)."""
 
@@ -99,6 +101,7 @@ class Locations(OrionAggregate):
         return ([self.default_id] if self.default_id else []) + others
 
 
+@stable_topics("inventory", was="domain.inventory.aggregates")
 class StockItem(OrionAggregate):
     class Created(OrionAggregate.Created):
         store_id: UUID

@@ -11,6 +11,7 @@ from uuid import UUID
 from domain.shared.aggregate import OrionAggregate
 from domain.shared.checks import check_line, check_text, check_whole
 from domain.shared.errors import ConflictError, ValidationError
+from domain.shared.topics import stable_topics
 
 PENDING_PAYMENT = "pending_payment"
 PAID = "paid"
@@ -67,6 +68,7 @@ def _line(value: str | None, field: str, limit: int, *, required: bool = False) 
     return check_line(value or "", field, limit=limit, required=required) or None
 
 
+@stable_topics("orders", was="domain.orders.aggregates")
 class Order(OrionAggregate):
     class Placed(OrionAggregate.Created):
         store_id: UUID

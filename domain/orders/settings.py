@@ -11,6 +11,7 @@ from domain.shared.aggregate import OrionAggregate
 from domain.shared.checks import check_whole
 from domain.shared.errors import ValidationError
 from domain.shared.ids import store_singleton_id
+from domain.shared.topics import stable_topics
 
 DEFAULTS: dict[str, int] = {
     # 0: no hold; checkout reserves only when the order is placed.
@@ -23,6 +24,7 @@ LIMITS: dict[str, tuple[int, int]] = {
 }
 
 
+@stable_topics("orders", was="domain.orders.settings")
 class CommerceSettings(OrionAggregate):
     class Created(OrionAggregate.Created):
         store_id: UUID

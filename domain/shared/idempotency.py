@@ -6,8 +6,10 @@ from datetime import datetime
 from uuid import UUID
 
 from domain.shared.aggregate import OrionAggregate
+from domain.shared.topics import stable_topics
 
 
+@stable_topics("platform", was="domain.shared.idempotency")
 class IdempotencyRecord(OrionAggregate):
     class Recorded(OrionAggregate.Created):
         fingerprint: str

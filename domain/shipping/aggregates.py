@@ -11,6 +11,7 @@ from domain.shared.aggregate import OrionAggregate
 from domain.shared.checks import check_line, check_whole
 from domain.shared.errors import NotFoundError, ValidationError
 from domain.shared.ids import store_singleton_id
+from domain.shared.topics import stable_topics
 from domain.stores.values import check_country
 
 KINDS = ("flat", "weight", "free_over")
@@ -72,6 +73,7 @@ def price_of(rate: dict[str, Any], *, subtotal: int, weight_grams: int) -> int |
     return None
 
 
+@stable_topics("shipping", was="domain.shipping.aggregates")
 class ShippingRates(OrionAggregate):
     class Created(OrionAggregate.Created):
         store_id: UUID

@@ -9,6 +9,7 @@ from uuid import UUID
 from domain.shared.aggregate import OrionAggregate
 from domain.shared.ids import store_id_for_code
 from domain.shared.money import check_currency
+from domain.shared.topics import stable_topics
 from domain.stores.errors import StoreStateError
 from domain.stores.values import check_code, check_country, check_locale, check_name
 
@@ -16,6 +17,7 @@ ACTIVE = "active"
 SUSPENDED = "suspended"
 
 
+@stable_topics("stores", was="domain.stores.aggregates")
 class Store(OrionAggregate):
     class Registered(OrionAggregate.Created):
         code: str

@@ -8,20 +8,18 @@ from collections.abc import Sequence
 from sqlalchemy import MetaData, Table
 
 from domain.cart.aggregates import Cart
+from domain.shared.topics import topics_of
 from projections.carts.tables import ACTIVE, CHECKED_OUT, EMPTY, MERGED, define_tables
-from projections.engine import EventEnvelope, Projection, topic
+from projections.engine import EventEnvelope, Projection
 from projections.writer import Writer
 
-CART_TOPICS = tuple(
-    topic(c)
-    for c in (
-        Cart.Created,
-        Cart.LineAdded,
-        Cart.QuantityChanged,
-        Cart.LineRemoved,
-        Cart.Cleared,
-        Cart.CheckedOut,
-    )
+CART_TOPICS = topics_of(
+    Cart.Created,
+    Cart.LineAdded,
+    Cart.QuantityChanged,
+    Cart.LineRemoved,
+    Cart.Cleared,
+    Cart.CheckedOut,
 )
 
 

@@ -10,20 +10,14 @@ from sqlalchemy import Connection, MetaData, Table, text
 
 from domain.catalog.aggregates import Product
 from domain.catalog.values import ProductStatus
+from domain.shared.topics import topics_of
 from projections.catalog.tables import define_catalog_tables, define_search_tables
-from projections.engine import EventEnvelope, Projection, topic
+from projections.engine import EventEnvelope, Projection
 from projections.text import fold
 from projections.writer import Writer
 
-PRODUCT_TOPICS = tuple(
-    topic(c)
-    for c in (
-        Product.Created,
-        Product.Edited,
-        Product.Published,
-        Product.Unpublished,
-        Product.Archived,
-    )
+PRODUCT_TOPICS = topics_of(
+    Product.Created, Product.Edited, Product.Published, Product.Unpublished, Product.Archived
 )
 
 
@@ -90,9 +84,7 @@ def apply_product_event(envelope: EventEnvelope, w: Writer) -> None:
         w.patch("products", e.originator_id, status=ProductStatus.ARCHIVED.value, **common)
 
 
-SHOP_TOPICS = tuple(
-    topic(c) for c in (Product.Published, Product.Edited, Product.Unpublished, Product.Archived)
-)
+SHOP_TOPICS = topics_of(Product.Published, Product.Edited, Product.Unpublished, Product.Archived)
 
 
 class StorefrontSearchProjection(Projection):

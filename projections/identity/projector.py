@@ -21,8 +21,9 @@ from sqlalchemy import BigInteger, Column, MetaData, Table, Uuid, select, update
 from domain.identity.aggregates import ACTIVE, DISABLED, ERASED, ApiKey, Customer, Team, User
 from domain.orders.aggregates import Order
 from domain.shared.personal import PersonalData
+from domain.shared.topics import topics_of
 from domain.stores.aggregates import Store
-from projections.engine import EventEnvelope, Projection, topic
+from projections.engine import EventEnvelope, Projection
 from projections.identity.tables import define_customer_tables, define_team_tables
 from projections.text import fold
 from projections.writer import Writer
@@ -91,10 +92,6 @@ class _Shredder:
             thread.join(timeout)
 
 
-def _topics(*classes: type) -> tuple[str, ...]:
-    return tuple(topic(c) for c in classes)
-
-
 def _common(e: Any) -> dict[str, Any]:
     return {"version": e.originator_version, "updated_at": e.timestamp}
 
@@ -122,7 +119,7 @@ TEAM_EVENTS = (
 
 class TeamProjection(Projection):
     name = "team"
-    topics = _topics(
+    topics = topics_of(
         Store.Registered,
         Store.DetailsChanged,
         User.Registered,
@@ -402,7 +399,7 @@ class CustomersProjection(Projection):
     cancelled (``customer_orders`` keeps what each order still counts for)."""
 
     name = "customers"
-    topics = _topics(
+    topics = topics_of(
         Order.Placed,
         Order.Cancelled,
         Order.Refunded,

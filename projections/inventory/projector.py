@@ -14,7 +14,8 @@ from sqlalchemy import MetaData, Table
 
 from domain.catalog.aggregates import Product
 from domain.inventory.aggregates import Locations, StockItem
-from projections.engine import EventEnvelope, Projection, topic
+from domain.shared.topics import topics_of
+from projections.engine import EventEnvelope, Projection
 from projections.inventory.tables import define_tables
 from projections.text import fold
 from projections.writer import Writer
@@ -47,7 +48,7 @@ def _sku_rows(product_id: UUID, store_id: UUID, variants: list[dict[str, Any]]) 
 
 class InventoryProjection(Projection):
     name = "inventory"
-    topics = tuple(topic(c) for c in (*STOCK_EVENTS, *LOCATION_EVENTS, *PRODUCT_EVENTS))
+    topics = topics_of(*STOCK_EVENTS, *LOCATION_EVENTS, *PRODUCT_EVENTS)
 
     def __init__(self) -> None:
         self.handlers: dict[type, Handler] = {

@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy import Column, Integer, MetaData, String, Table, Uuid
 
 from domain.orders.aggregates import Order
+from domain.shared.topics import topics_of
 from domain.stores.aggregates import Store
-from projections.engine import EventEnvelope, Projection, topic
+from projections.engine import EventEnvelope, Projection
 from projections.writer import Writer
 
 NAME = "order_numbers"
@@ -47,7 +48,7 @@ def define_number_tables(metadata: MetaData, suffix: str) -> dict[str, Table]:
 
 class OrderNumbersProjection(Projection):
     name = NAME
-    topics = (topic(Store.Registered), topic(Order.Placed))
+    topics = topics_of(Store.Registered, Order.Placed)
 
     def define_tables(self, metadata: MetaData, suffix: str) -> dict[str, Table]:
         return define_number_tables(metadata, suffix)

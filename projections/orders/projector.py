@@ -38,8 +38,9 @@ from domain.identity.aggregates import Customer
 from domain.orders.aggregates import CANCELLED, Order
 from domain.shared.money import minor_unit_digits
 from domain.shared.personal import PersonalData
+from domain.shared.topics import topics_of
 from domain.stores.aggregates import Store
-from projections.engine import EventEnvelope, Projection, topic
+from projections.engine import EventEnvelope, Projection
 from projections.identity.projector import NullPersonalData
 from projections.orders.numbers import OrderNumbersProjection, number_text
 from projections.orders.tables import define_dashboard_tables, define_order_tables
@@ -58,10 +59,6 @@ ORDER_EVENTS = (
     Order.NoteAdded,
 )
 LATER_EVENTS = ORDER_EVENTS[1:]
-
-
-def _topics(*classes: type) -> tuple[str, ...]:
-    return tuple(topic(c) for c in classes)
 
 
 def money(amount: int, currency: str) -> str:
@@ -88,7 +85,7 @@ def day_of(e: Any) -> date:
 
 class OrdersProjection(Projection):
     name = "orders"
-    topics = _topics(Store.Registered, *ORDER_EVENTS, Customer.Erased)
+    topics = topics_of(Store.Registered, *ORDER_EVENTS, Customer.Erased)
 
     def __init__(self, personal: PersonalData) -> None:
         self.personal = personal
@@ -383,7 +380,7 @@ class DashboardProjection(Projection):
     """Per-store, per-day facts; the definitions are in this module's docstring."""
 
     name = "dashboard"
-    topics = _topics(Store.Registered, *ORDER_EVENTS[:-1])  # notes change no figure
+    topics = topics_of(Store.Registered, *ORDER_EVENTS[:-1])  # notes change no figure
 
     def define_tables(self, metadata: MetaData, suffix: str) -> dict[str, Table]:
         return define_dashboard_tables(metadata, suffix)

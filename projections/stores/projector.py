@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData, Table
 
+from domain.shared.topics import topics_of
 from domain.stores.aggregates import ACTIVE, SUSPENDED, Store
-from projections.engine import EventEnvelope, Projection, topic
+from projections.engine import EventEnvelope, Projection
 from projections.stores.tables import define_tables
 from projections.text import fold
 from projections.writer import Writer
@@ -13,10 +14,7 @@ from projections.writer import Writer
 
 class StoresProjection(Projection):
     name = "stores"
-    topics = tuple(
-        topic(c)
-        for c in (Store.Registered, Store.DetailsChanged, Store.Suspended, Store.Reactivated)
-    )
+    topics = topics_of(Store.Registered, Store.DetailsChanged, Store.Suspended, Store.Reactivated)
 
     def define_tables(self, metadata: MetaData, suffix: str) -> dict[str, Table]:
         return define_tables(metadata, suffix)

@@ -21,12 +21,13 @@ from application.context import CommandContext
 from domain.cart.aggregates import Cart
 from domain.inventory.errors import InsufficientStockError
 from domain.orders.aggregates import Order
+from domain.shared.topics import topic
 from interfaces.bootstrap import Orion
 from tests.integration.api.test_shop_account import address, bearer, field_error, register
 
 ADMIN = CommandContext(actor="platform_admin:test")
 SHOPPER = CommandContext(actor="anonymous:-")
-PLACED_TOPIC = f"{Order.Placed.__module__}:{Order.Placed.__qualname__}"
+PLACED_TOPIC = topic(Order.Placed)
 PRICES = (1999, 2500, 750)
 SHIPPING = 490
 

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, update
 from application.context import SYSTEM
 from application.mail import MailComposer, MailMessage
 from application.reactions import SEND_MAIL, SEND_MAILS, Job, Reaction, mail_job
+from domain.shared.topics import topic
 from domain.stores.aggregates import Store
 from interfaces.bootstrap import Orion
 from interfaces.reactions import ReactionRunner, reactions_table
@@ -26,7 +27,7 @@ from tests.integration.jobs.conftest import SmtpServer
 from workers.queue import InlineJobQueue, RQJobQueue
 from workers.runtime import MemoryClaims, RedisClaims, Runtime, install
 
-REGISTERED = f"{Store.Registered.__module__}:{Store.Registered.__qualname__}"
+REGISTERED = topic(Store.Registered)
 
 
 @dataclass

@@ -9,9 +9,10 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, inspect
 from sqlalchemy.exc import OperationalError
 
 from domain.catalog.aggregates import Product
+from domain.shared.topics import topic, topics_of
 from interfaces.bootstrap import Orion, all_projections
 from projections import engine as engine_module
-from projections.engine import EventEnvelope, Projection, ProjectionEngine, topic
+from projections.engine import EventEnvelope, Projection, ProjectionEngine
 from projections.writer import Writer
 from tests.integration.projections.helpers import fill
 
@@ -20,7 +21,7 @@ class Fragile(Projection):
     """Counts published products, and breaks on them while ``broken`` is set."""
 
     name = "fragile"
-    topics = (topic(Product.Published),)
+    topics = topics_of(Product.Published)
     broken = True
 
     def define_tables(self, metadata: MetaData, suffix: str) -> dict[str, Table]:
