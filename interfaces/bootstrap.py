@@ -17,6 +17,13 @@ from urllib.parse import unquote, urlparse
 
 import psycopg
 
+from adapters.listen import listen_in_background
+from adapters.mail import mailer_from_settings
+from adapters.pools import bound_event_store_wait, engine_options, event_store_pool_env
+from adapters.queue import InlineJobQueue, JobQueue, job_queue_from_settings
+from adapters.reactions import ReactionRunner
+from adapters.scheduler import Scheduler
+from adapters.vault import SqlPersonalData, one_use
 from application.cart.app import CartService
 from application.catalog.app import CatalogService
 from application.identity.accounts import IdentityKit
@@ -37,15 +44,9 @@ from application.ports import Clock
 from application.reactions import Job
 from application.stores.app import StoreService
 from domain.shared.personal import PersonalData
-from interfaces.adapters.mail import mailer_from_settings
-from interfaces.adapters.vault import SqlPersonalData, one_use
-from interfaces.listen import listen_in_background
-from interfaces.pools import bound_event_store_wait, engine_options, event_store_pool_env
-from interfaces.reactions import ReactionRunner
-from interfaces.scheduler import Scheduler
 from interfaces.settings import Settings
 from projections.audit.projector import AuditProjection
-from projections.carts.projector import CartsProjection
+from projections.cart.projector import CartsProjection
 from projections.catalog.projector import CatalogProjection, StorefrontSearchProjection
 from projections.db import make_engine
 from projections.engine import POSITIONS_CHANNEL, Projection, ProjectionEngine, TableRegistry
@@ -59,7 +60,6 @@ from projections.stores.projector import StoresProjection
 from workers.identity import ACCOUNT_SERVICES
 from workers.inventory import HOLD_SWEEP
 from workers.orders import PAYMENT_TIMEOUTS, order_number, pending_payment_orders
-from workers.queue import InlineJobQueue, JobQueue, job_queue_from_settings
 from workers.runtime import Runtime, claims_from_settings, install
 
 

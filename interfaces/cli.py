@@ -18,10 +18,10 @@ from uuid import UUID
 
 import typer
 
-from application.audit import AuditService
+from adapters.listen import listen_in_background
+from application.audit.app import AuditService
 from domain.shared.events import event_data, event_metadata
 from interfaces.bootstrap import Orion, bootstrap, freeze_start_up_objects, pg_conninfo
-from interfaces.listen import listen_in_background
 from interfaces.settings import Settings
 
 cli = typer.Typer(help="Orion: event-sourced, multi-tenant commerce.", no_args_is_help=True)
@@ -264,7 +264,7 @@ def worker(
     import redis
     from rq import Queue, SimpleWorker
 
-    from workers.queue import QUEUE_NAME
+    from adapters.queue import QUEUE_NAME
     from workers.runtime import install
 
     orion = _orion(settings)

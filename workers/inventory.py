@@ -1,5 +1,5 @@
 """Inventory jobs: the release of expired checkout holds, run every minute by the scheduler
-(``interfaces.scheduler``)."""
+(``adapters.scheduler``)."""
 
 from __future__ import annotations
 

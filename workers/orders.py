@@ -1,4 +1,4 @@
-"""Order jobs: the payment timeout, run every minute by the scheduler (``interfaces.scheduler``).
+"""Order jobs: the payment timeout, run every minute by the scheduler (``adapters.scheduler``).
 
 Also the two read-model lookups the order jobs need, wired into the use cases by the
 composition root: the orders that may be overdue, and an order's human number.

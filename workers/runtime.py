@@ -87,7 +87,7 @@ class Runtime:
 
 def build_runtime(settings: _RuntimeSettings) -> Runtime:
     # Deferred: the adapters belong to the composition root (interfaces), which imports us.
-    from interfaces.adapters.mail import mailer_from_settings
+    from adapters.mail import mailer_from_settings
 
     return Runtime(mailer=mailer_from_settings(settings), claims=claims_from_settings(settings))
 

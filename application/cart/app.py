@@ -12,10 +12,12 @@ from application.context import CommandContext
 from application.identity.keys import Keyring
 from application.inventory.app import InventoryService
 from application.platform import CommandResult, Decision, Platform
-from domain.cart.aggregates import Cart, CartLineNotFoundError, check_line_quantity
+from domain.cart.aggregates import Cart
+from domain.cart.errors import CartLineNotFoundError
+from domain.cart.values import check_line_quantity
 from domain.catalog.aggregates import Product, SkuClaim
-from domain.inventory.aggregates import checkout_hold_id
 from domain.inventory.errors import InsufficientStockError
+from domain.inventory.values import checkout_hold_id
 from domain.shared.errors import AuthenticationError, NotFoundError, ValidationError
 from domain.shared.ids import customer_cart_id, sku_claim_id
 from domain.stores.aggregates import Store

@@ -21,18 +21,17 @@ from application.orders.setup import CommerceSetupService
 from application.platform import CommandResult, Decision, Platform, check_version
 from domain.identity.aggregates import Customer
 from domain.identity.values import Address, normalise_email
-from domain.inventory.aggregates import StockItem, checkout_hold_id
+from domain.inventory.aggregates import StockItem
 from domain.inventory.errors import InsufficientStockError
-from domain.orders.aggregates import PAYMENT_METHODS, Order
-from domain.orders.pricing import TaxPolicy, ZeroTax, compute_totals, priced_lines
+from domain.inventory.values import checkout_hold_id
+from domain.orders.aggregates import Order
+from domain.orders.errors import OrderNotFoundError
+from domain.orders.policies import TaxPolicy, ZeroTax, compute_totals, priced_lines
+from domain.orders.values import PAYMENT_METHODS
 from domain.shared.errors import ConflictError, NotFoundError, ValidationError
 from domain.shared.personal import PersonalData
 from domain.stores.aggregates import Store
 from domain.stores.errors import StoreNotFoundError
-
-
-class OrderNotFoundError(NotFoundError):
-    code = "order_not_found"
 
 
 class PaymentProvider(Protocol):

@@ -8,7 +8,8 @@ from uuid import UUID, uuid4
 
 from application.context import CommandContext
 from application.platform import CommandResult, Decision, Platform
-from domain.orders.settings import DEFAULTS, CommerceSettings
+from domain.orders.aggregates import CommerceSettings
+from domain.orders.values import DEFAULTS
 from domain.shipping.aggregates import ShippingRates
 from domain.stores.aggregates import Store
 from domain.stores.errors import StoreNotFoundError

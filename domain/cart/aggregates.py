@@ -8,22 +8,12 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from domain.cart.errors import CartLineNotFoundError
+from domain.cart.values import MAX_LINES, check_line_quantity
 from domain.shared.aggregate import OrionAggregate
-from domain.shared.checks import check_whole
-from domain.shared.errors import ConflictError, NotFoundError
+from domain.shared.errors import ConflictError
 from domain.shared.ids import customer_cart_id
 from domain.shared.topics import stable_topics
-
-MAX_LINES = 100
-MAX_LINE_QUANTITY = 999
-
-
-class CartLineNotFoundError(NotFoundError):
-    code = "cart_line_not_found"
-
-
-def check_line_quantity(quantity: Any, field: str = "quantity") -> int:
-    return check_whole(quantity, field, low=1, high=MAX_LINE_QUANTITY)
 
 
 @stable_topics("cart", was="domain.cart.aggregates")

@@ -9,34 +9,21 @@ records the release later, for the ledger.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
-from uuid import UUID, uuid5
+from uuid import UUID
 
 from domain.inventory.errors import (
     InsufficientStockError,
     LocationNotFoundError,
     ReservationError,
 )
+from domain.inventory.values import ADJUST_REASONS, LOCATION_CODE, MAX_QUANTITY, check_quantity
 from domain.shared.aggregate import OrionAggregate
 from domain.shared.checks import check_line, check_whole
 from domain.shared.errors import ConflictError, ValidationError
 from domain.shared.ids import stock_item_id, store_singleton_id
 from domain.shared.topics import stable_topics
-
-MAX_QUANTITY = 1_000_000
-ADJUST_REASONS = ("count", "damage", "loss", "found", "correction")
-LOCATION_CODE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$")
-
-
-def checkout_hold_id(cart_id: UUID) -> UUID:
-    """The reservation id of a cart's checkout hold (one per cart)."""
-    return uuid5(cart_id, "checkout-hold")
-
-
-def check_quantity(quantity: int, field: str = "quantity", *, allow_zero: bool = False) -> int:
-    return check_whole(quantity, field, low=0 if allow_zero else 1, high=MAX_QUANTITY)
 
 
 @stable_topics("inventory", was="domain.inventory.aggregates")

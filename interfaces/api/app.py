@@ -19,25 +19,27 @@ from sqlalchemy import text
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from adapters.metrics import Metrics
 from interfaces.api.admin.routes import router as projections_router
 from interfaces.api.audit.routes import router as audit_router
+from interfaces.api.cart.routes import router as cart_router
 from interfaces.api.catalog.routes import router as catalog_router
 from interfaces.api.catalog.routes import shop as shop_router
-from interfaces.api.commerce import dashboard, orders
-from interfaces.api.commerce.cart import router as cart_router
-from interfaces.api.commerce.checkout import router as checkout_router
-from interfaces.api.commerce.inventory import router as inventory_router
-from interfaces.api.commerce.shipping import router as shipping_router
 from interfaces.api.contract import declare_errors
 from interfaces.api.docs import install_docs
 from interfaces.api.errors import install_error_handlers
-from interfaces.api.identity import account, admin_users, api_keys, auth_routes, customers, team
+from interfaces.api.identity.routes import account, admin_users, api_keys, customers, team
+from interfaces.api.identity.routes import auth as auth_routes
+from interfaces.api.inventory.routes import router as inventory_router
+from interfaces.api.orders.routes import dashboard
+from interfaces.api.orders.routes import desk as orders
+from interfaces.api.orders.routes.checkout import router as checkout_router
 from interfaces.api.paths import KeepEncodedSlashes
 from interfaces.api.personal import OneUseOfPersonalData
 from interfaces.api.ratelimit import rate_limiter_from_settings
+from interfaces.api.shipping.routes import router as shipping_router
 from interfaces.api.stores.routes import router as stores_router
 from interfaces.bootstrap import Orion
-from interfaces.metrics import Metrics
 
 log = logging.getLogger("orion.api")
 CORRELATION_HEADER = "X-Correlation-Id"

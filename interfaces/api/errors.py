@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from adapters.pools import CONNECTION_ERRORS, RETRY_AFTER_SECONDS, out_of_connections
 from domain.shared.errors import (
     AuthenticationError,
     ConflictError,
@@ -22,7 +23,6 @@ from domain.shared.errors import (
     RateLimitedError,
     ValidationError,
 )
-from interfaces.pools import CONNECTION_ERRORS, RETRY_AFTER_SECONDS, out_of_connections
 from projections.errors import ReadModelNotReadyError
 
 log = logging.getLogger("orion.api")

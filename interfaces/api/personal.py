@@ -1,10 +1,10 @@
-"""Each request is one use of personal data (``interfaces.adapters.vault.one_use``)."""
+"""Each request is one use of personal data (``adapters.vault.one_use``)."""
 
 from __future__ import annotations
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from interfaces.adapters.vault import one_use
+from adapters.vault import one_use
 
 
 class OneUseOfPersonalData:

@@ -60,6 +60,7 @@ import httpx
 import psycopg
 import redis
 
+from adapters.queue import QUEUE_NAME
 from application.cart.app import CartRef
 from application.context import CommandContext
 from application.orders.app import CheckoutDetails
@@ -84,7 +85,6 @@ from ops.bench.common import (
     utcnow,
     worker_process,
 )
-from workers.queue import QUEUE_NAME
 
 DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/orion_bench_checkout"
 REDIS_URL = "redis://127.0.0.1:6379/13"  # the benchmark's own database: emptied at the start

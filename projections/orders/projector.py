@@ -35,7 +35,8 @@ from uuid import UUID
 from sqlalchemy import MetaData, Table, update
 
 from domain.identity.aggregates import Customer
-from domain.orders.aggregates import CANCELLED, Order
+from domain.orders.aggregates import Order
+from domain.orders.values import CANCELLED
 from domain.shared.money import minor_unit_digits
 from domain.shared.personal import PersonalData
 from domain.shared.topics import topics_of

@@ -35,8 +35,7 @@ from domain.identity.aggregates import (
     User,
 )
 from domain.inventory.aggregates import Locations, StockItem
-from domain.orders.aggregates import Order
-from domain.orders.settings import CommerceSettings
+from domain.orders.aggregates import CommerceSettings, Order
 from domain.shared.aggregate import OrionAggregate
 from domain.shared.idempotency import IdempotencyRecord
 from domain.shared.ids import idempotency_record_id

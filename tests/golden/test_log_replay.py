@@ -23,7 +23,7 @@ from eventsourcing.persistence import StoredEvent
 from pydantic import SecretStr
 from sqlalchemy import DateTime, LargeBinary, Table, Uuid, delete
 
-from interfaces.adapters import vault
+from adapters import vault
 from interfaces.bootstrap import Orion, bootstrap
 from interfaces.settings import Settings
 from tests.golden.make_log import LOG_DIR, plain, read_models

@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict
 
-from application.audit import AuditService
+from application.audit.app import AuditService
 from interfaces.api.common import QueryDateTime
 from interfaces.api.deps import AdminDep, OrionDep, read_after
 from projections.audit import queries

@@ -19,7 +19,7 @@ from domain.shared.ids import customer_cart_id
 from interfaces.api.app import create_app
 from interfaces.bootstrap import Orion, bootstrap
 from interfaces.settings import Settings
-from projections.carts import queries
+from projections.cart import queries
 from tests.builders import Api, random_sku, variant
 from tests.integration.api.test_shop_account import (
     bearer,

@@ -20,9 +20,9 @@ from fastapi.testclient import TestClient
 from psycopg import sql
 from sqlalchemy import Connection, Engine, text
 
+from adapters.pools import out_of_connections
 from interfaces.api.app import create_app
 from interfaces.bootstrap import Orion, bootstrap
-from interfaces.pools import out_of_connections
 from interfaces.settings import Settings
 from tests.conftest import PG_ADMIN_URL
 from tests.integration.api.test_checkout import guest_body, guest_cart, key, open_shop

@@ -18,6 +18,7 @@ import jwt
 import pytest
 from fastapi.testclient import TestClient
 
+from adapters.queue import InlineJobQueue, JobQueue, resolve
 from application.context import CommandContext
 from application.identity.tokens import ISSUER, STAFF_AUDIENCE
 from domain.identity.aggregates import Session, User
@@ -26,7 +27,6 @@ from interfaces.api.app import create_app
 from interfaces.bootstrap import Orion, bootstrap
 from interfaces.settings import Settings
 from tests.builders import Api
-from workers.queue import InlineJobQueue, JobQueue, resolve
 
 AUTH = "/api/v1/auth"
 USERS = "/api/v1/admin/users"

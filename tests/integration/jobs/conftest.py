@@ -22,13 +22,13 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from rq import Queue, SimpleWorker
 
+from adapters.mail import SmtpMailer
+from adapters.queue import RQJobQueue
+from adapters.reactions import ReactionRunner
 from application.reactions import Reaction
-from interfaces.adapters.mail import SmtpMailer
 from interfaces.bootstrap import Orion, bootstrap
-from interfaces.reactions import ReactionRunner
 from interfaces.settings import Settings
 from tests.conftest import _service_missing
-from workers.queue import RQJobQueue
 from workers.runtime import RedisClaims, Runtime, install
 
 REDIS_URL = os.environ.get("ORION_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -9,18 +9,19 @@ from uuid import UUID
 import redis
 from rq import Queue, SimpleWorker
 
+from adapters.queue import InlineJobQueue, RQJobQueue
+from adapters.scheduler import EXPIRED_HOLDS, Schedule, Scheduler
 from application.cart.app import CartRef
 from application.inventory.jobs import SWEEP_ACTOR
-from domain.inventory.aggregates import StockItem, checkout_hold_id
+from domain.inventory.aggregates import StockItem
+from domain.inventory.values import checkout_hold_id
 from domain.shared.events import event_metadata
 from interfaces.bootstrap import Orion
-from interfaces.scheduler import EXPIRED_HOLDS, Schedule, Scheduler
 from projections.inventory import queries
 from tests.integration.api.test_checkout import ADMIN, SHOPPER, Shop, open_shop
 from tests.integration.jobs.conftest import MovableClock
 from tests.integration.jobs.test_order_jobs import place
 from workers.inventory import release_expired_holds
-from workers.queue import InlineJobQueue, RQJobQueue
 
 HOLD_MINUTES = 15
 MINUTE = 60.0

@@ -32,18 +32,18 @@ from rq.job import Job as RQJob
 from rq.job import JobStatus
 from rq.timeouts import JobTimeoutException
 
-from application.mail import MailComposer, MailMessage
-from application.reactions import gather_mails, mail_job
-from interfaces.adapters.mail import (
+from adapters.mail import (
     ConsoleMailer,
     FileOutboxMailer,
     SmtpMailer,
     mailer_from_settings,
 )
+from adapters.queue import InlineJobQueue, RQJobQueue
+from application.mail import MailComposer, MailMessage
+from application.reactions import gather_mails, mail_job
 from interfaces.settings import Settings
 from tests.integration.jobs.conftest import Inbox, SmtpServer, free_port
 from workers.mail import send_mail, send_mails
-from workers.queue import InlineJobQueue, RQJobQueue
 from workers.runtime import Claims, MemoryClaims, RedisClaims, Runtime, install
 
 SEND = "workers.mail.send_mail"

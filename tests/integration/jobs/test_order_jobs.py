@@ -11,15 +11,16 @@ from uuid import UUID
 
 import pytest
 
+from adapters.mail import SmtpMailer
+from adapters.queue import InlineJobQueue
+from adapters.scheduler import EXPIRED_HOLDS, PAYMENT_TIMEOUT, Scheduler
 from application.cart.app import CartRef
 from application.context import CommandContext
 from application.orders.app import CheckoutDetails
 from application.orders.mails import CONFIRMATION, OrderNotNumberedYetError, order_mail_reaction
 from domain.inventory.aggregates import StockItem
 from domain.shared.events import event_metadata
-from interfaces.adapters.mail import SmtpMailer
 from interfaces.bootstrap import Orion
-from interfaces.scheduler import EXPIRED_HOLDS, PAYMENT_TIMEOUT, Scheduler
 from tests.integration.api.test_checkout import PRICES, SHIPPING, Shop, open_shop
 from tests.integration.api.test_shop_account import address
 from tests.integration.jobs.conftest import (
@@ -31,7 +32,6 @@ from tests.integration.jobs.conftest import (
 )
 from workers.mail import send_mail
 from workers.orders import cancel_overdue_orders
-from workers.queue import InlineJobQueue
 from workers.runtime import RedisClaims, Runtime, install
 
 SHOPPER = CommandContext(actor="anonymous:-")

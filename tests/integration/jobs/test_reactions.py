@@ -14,17 +14,17 @@ import redis
 from rq import Queue, SimpleWorker
 from sqlalchemy import Engine, update
 
+from adapters.queue import InlineJobQueue, RQJobQueue
+from adapters.reactions import ReactionRunner, reactions_table
 from application.context import SYSTEM
 from application.mail import MailComposer, MailMessage
 from application.reactions import SEND_MAIL, SEND_MAILS, Job, Reaction, mail_job
 from domain.shared.topics import topic
 from domain.stores.aggregates import Store
 from interfaces.bootstrap import Orion
-from interfaces.reactions import ReactionRunner, reactions_table
 from projections.db import make_engine
 from tests.builders import random_code, wait_for
 from tests.integration.jobs.conftest import SmtpServer
-from workers.queue import InlineJobQueue, RQJobQueue
 from workers.runtime import MemoryClaims, RedisClaims, Runtime, install
 
 REGISTERED = topic(Store.Registered)
@@ -254,7 +254,7 @@ def test_event_to_mail_through_rq(
     smtp_server: SmtpServer,
     runtime_slot: None,
 ) -> None:
-    from interfaces.adapters.mail import SmtpMailer
+    from adapters.mail import SmtpMailer
 
     install(
         Runtime(
@@ -295,7 +295,7 @@ def test_event_to_mail_in_process(
     orion: Orion, engine: Engine, smtp_server: SmtpServer, runtime_slot: None
 ) -> None:
     """The embedded default: no Redis, the job runs on the in-process queue's thread."""
-    from interfaces.adapters.mail import SmtpMailer
+    from adapters.mail import SmtpMailer
 
     install(
         Runtime(

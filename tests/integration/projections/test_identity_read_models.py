@@ -13,11 +13,11 @@ from uuid import UUID
 import pytest
 from sqlalchemy import select
 
+from adapters.vault import keys_table
 from application.context import CommandContext
 from application.platform import Decision
 from domain.identity.aggregates import Customer, User
 from domain.shared.errors import ValidationError
-from interfaces.adapters.vault import keys_table
 from interfaces.bootstrap import Orion, all_projections
 from projections.identity import queries
 from projections.identity.projector import (

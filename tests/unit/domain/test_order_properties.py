@@ -16,7 +16,8 @@ from uuid import UUID, uuid4
 from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
-from domain.orders.aggregates import (
+from domain.orders.aggregates import Order
+from domain.orders.values import (
     CANCELLED,
     DELIVERED,
     FINAL_STATUSES,
@@ -29,7 +30,6 @@ from domain.orders.aggregates import (
     SHIPPED,
     STATUSES,
     TRANSITIONS,
-    Order,
 )
 from domain.shared.errors import ConflictError, OrionError, ValidationError
 from tests.unit.domain.replay import Recorder

@@ -20,8 +20,9 @@ from eventsourcing.persistence import Recording
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.inventory.aggregates import ADJUST_REASONS, MAX_QUANTITY, StockItem
+from domain.inventory.aggregates import StockItem
 from domain.inventory.errors import InsufficientStockError, ReservationError
+from domain.inventory.values import ADJUST_REASONS, MAX_QUANTITY
 from domain.shared.errors import OrionError, ValidationError
 from tests.unit.domain.replay import in_memory_app
 from tests.unit.domain.scenario import T0, at

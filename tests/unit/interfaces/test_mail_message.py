@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from adapters.mail import build_email
 from application.mail import MailMessage
-from interfaces.adapters.mail import build_email
 
 # Printable text of any script, as subjects, names and bodies are (no line breaks in headers).
 header_text = st.text(

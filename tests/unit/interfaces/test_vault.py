@@ -15,7 +15,7 @@ from uuid import UUID, uuid4
 import pytest
 from sqlalchemy import Engine, event
 
-from interfaces.adapters.vault import SqlPersonalData, one_use
+from adapters.vault import SqlPersonalData, one_use
 from projections.db import make_engine
 
 KEK = b"k" * 32

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from domain.orders.aggregates import DELIVERED, PARTIALLY_SHIPPED, SHIPPED, Order
+from domain.orders.aggregates import Order
+from domain.orders.values import DELIVERED, PARTIALLY_SHIPPED, SHIPPED
 from tests.unit.domain.scenario import at, ev, given, new_events
 
 ORDER_ID = UUID("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f6001")

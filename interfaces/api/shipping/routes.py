@@ -1,0 +1,176 @@
+"""A store's shipping rates and commerce settings (its team's side), and the shop's quotes for
+the shopper's cart. Both are read from the write side: one small aggregate per store."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from domain.shared.errors import ValidationError
+from domain.shipping.errors import ShippingRateNotFoundError
+from domain.stores.aggregates import Store
+from domain.stores.errors import StoreNotFoundError
+from domain.stores.values import check_country
+from interfaces.api.auth import StoreAccess
+from interfaces.api.cart.routes import ShopperDep, cart_view
+from interfaces.api.cart.schemas import (
+    CommerceSettingsChange,
+    CommerceSettingsPublic,
+    Quote,
+    Quotes,
+    RateAnswer,
+    RateBody,
+    RateList,
+    RatePublic,
+)
+from interfaces.api.common import CommandAnswer, CountryCode, answer
+from interfaces.api.deps import CommandCtx, OrionDep, store_permission
+from interfaces.bootstrap import Orion
+
+rates = APIRouter(prefix="/api/v1/stores/{store_id}/shipping-rates", tags=["store: shipping"])
+settings = APIRouter(prefix="/api/v1/stores/{store_id}/settings/commerce", tags=["store: settings"])
+shop = APIRouter(prefix="/api/v1/shop/{store_code}/shipping-rates", tags=["shop: shipping"])
+CanRead = Annotated[StoreAccess, Depends(store_permission("settings", "read"))]
+CanWrite = Annotated[StoreAccess, Depends(store_permission("settings", "write"))]
+
+
+def _existing_store(orion: Orion, store_id: UUID) -> Store:
+    # Platform admins pass the permission check for any id: an unknown store is still a 404.
+    found = orion.platform.find(Store, store_id)
+    if found is None:
+        raise StoreNotFoundError(f"no store {store_id}", store_id=str(store_id))
+    return found
+
+
+def _spec(body: RateBody) -> dict[str, Any]:
+    return body.model_dump(exclude_none=True)
+
+
+def _public(rate_id: UUID, rate: dict[str, Any]) -> RatePublic:
+    return RatePublic(id=rate_id, **rate)
+
+
+# -- shipping rates -------------------------------------------------------------------------
+
+
+@rates.get("", response_model=RateList)
+def list_rates(store_id: UUID, orion: OrionDep, _: CanRead) -> RateList:
+    _existing_store(orion, store_id)
+    found = orion.commerce.rates(store_id)
+    items = [_public(i, r) for i, r in found.rates.items()] if found else []
+    return RateList(
+        items=sorted(items, key=lambda r: (r.name, str(r.id))),
+        version=found.version if found else 0,
+    )
+
+
+@rates.get("/{rate_id}", response_model=RatePublic)
+def get_rate(store_id: UUID, rate_id: UUID, orion: OrionDep, _: CanRead) -> RatePublic:
+    _existing_store(orion, store_id)
+    found = orion.commerce.rates(store_id)
+    if found is None:
+        raise ShippingRateNotFoundError(f"no shipping rate {rate_id}", rate_id=str(rate_id))
+    return _public(rate_id, found.get(rate_id))
+
+
+@rates.post("", status_code=201, response_model=RateAnswer)
+def add_rate(
+    store_id: UUID,
+    body: RateBody,
+    orion: OrionDep,
+    ctx: CommandCtx,
+    _: CanWrite,
+    response: Response,
+) -> RateAnswer:
+    result, rate_id = orion.commerce.set_rate(ctx, store_id, spec=_spec(body))
+    response.headers["Location"] = f"/api/v1/stores/{store_id}/shipping-rates/{rate_id}"
+    return RateAnswer(**answer(result, response).model_dump(), rate_id=rate_id)
+
+
+@rates.put("/{rate_id}", response_model=RateAnswer)
+def replace_rate(
+    store_id: UUID,
+    rate_id: UUID,
+    body: RateBody,
+    orion: OrionDep,
+    ctx: CommandCtx,
+    _: CanWrite,
+    response: Response,
+) -> RateAnswer:
+    result, _rate = orion.commerce.set_rate(ctx, store_id, spec=_spec(body), rate_id=rate_id)
+    return RateAnswer(**answer(result, response).model_dump(), rate_id=rate_id)
+
+
+@rates.delete("/{rate_id}", response_model=CommandAnswer)
+def remove_rate(
+    store_id: UUID,
+    rate_id: UUID,
+    orion: OrionDep,
+    ctx: CommandCtx,
+    _: CanWrite,
+    response: Response,
+) -> CommandAnswer:
+    return answer(orion.commerce.remove_rate(ctx, store_id, rate_id), response)
+
+
+# -- commerce settings ----------------------------------------------------------------------
+
+
+@settings.get("", response_model=CommerceSettingsPublic)
+def get_settings(store_id: UUID, orion: OrionDep, _: CanRead) -> CommerceSettingsPublic:
+    _existing_store(orion, store_id)
+    return CommerceSettingsPublic.model_validate(orion.commerce.settings(store_id))
+
+
+@settings.patch("", response_model=CommandAnswer)
+def change_settings(
+    store_id: UUID,
+    body: CommerceSettingsChange,
+    orion: OrionDep,
+    ctx: CommandCtx,
+    _: CanWrite,
+    response: Response,
+) -> CommandAnswer:
+    values = body.model_dump(exclude_unset=True)
+    if not values:
+        raise ValidationError("body", "name at least one setting to change")
+    return answer(orion.commerce.change_settings(ctx, store_id, values), response)
+
+
+# -- the shop's quotes ----------------------------------------------------------------------
+
+
+@shop.get("", response_model=Quotes)
+def quotes(
+    who: ShopperDep,
+    orion: OrionDep,
+    response: Response,
+    country: Annotated[CountryCode, Query(min_length=2, max_length=2)],
+) -> Quotes:
+    """What each rate that ships to ``country`` would charge for the shopper's cart (the
+    customer's, or the guest's by ``X-Cart-Token``), cheapest first."""
+    destination = check_country(country)
+    view = cart_view(orion, who)
+    found = orion.commerce.rates(who.store_id)
+    offered = (
+        found.quotes(
+            country=destination, subtotal=view["subtotal"], weight_grams=view["weight_grams"]
+        )
+        if found
+        else []
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return Quotes(
+        country=destination,
+        currency=view["currency"],
+        subtotal=view["subtotal"],
+        weight_grams=view["weight_grams"],
+        rates=[Quote.model_validate(q) for q in offered],
+    )
+
+
+router = APIRouter()
+for sub in (rates, settings, shop):
+    router.include_router(sub)
