@@ -18,7 +18,7 @@ from application.mail import MailComposer, MailMessage
 from application.orders.app import OrderService
 from application.reactions import Job, Reaction, mail_job
 from domain.orders.aggregates import Order
-from domain.shared.money import minor_unit_digits
+from domain.shared.money import format_minor
 from domain.shared.topics import topics_of
 from domain.stores.aggregates import Store
 
@@ -47,16 +47,6 @@ def order_mail_reaction() -> Reaction:
     return Reaction("order-mails", topics_of(Order.Placed), react)
 
 
-def money(amount: int, currency: str) -> str:
-    """Minor units as the currency writes them: 1999 EUR -> "19.99 EUR" (integers only)."""
-    digits = minor_unit_digits(currency)
-    sign = "-" if amount < 0 else ""
-    whole, fraction = divmod(abs(amount), 10**digits)
-    return (
-        f"{sign}{whole}.{fraction:0{digits}d} {currency}" if digits else f"{sign}{whole} {currency}"
-    )
-
-
 def _address(address: dict[str, Any]) -> list[str]:
     name = " ".join(p for p in (address.get("first_name"), address.get("last_name")) if p)
     city = " ".join(p for p in (address.get("postal_code"), address.get("city")) if p)
@@ -73,7 +63,7 @@ def _address(address: dict[str, Any]) -> list[str]:
 
 
 def _payment_lines(payment: dict[str, Any], currency: str) -> list[str]:
-    amount = money(int(payment.get("amount", 0)), currency)
+    amount = format_minor(int(payment.get("amount", 0)), currency)
     if payment.get("kind") == "bank_transfer":
         return [
             f"Please transfer {amount} and quote the reference {payment.get('reference')}.",
@@ -123,19 +113,19 @@ class OrderMails:
             text.append(
                 f"  {line['quantity']} x {line['title']}"
                 f"{f' ({attributes})' if attributes else ''} [{line['sku']}]"
-                f"  {money(int(line['line_total']), currency)}"
+                f"  {format_minor(int(line['line_total']), currency)}"
             )
         text += [
             "",
-            f"  Subtotal   {money(int(totals['subtotal']), currency)}",
-            f"  Shipping   {money(int(totals['shipping']), currency)}"
+            f"  Subtotal   {format_minor(int(totals['subtotal']), currency)}",
+            f"  Shipping   {format_minor(int(totals['shipping']), currency)}"
             f"  ({order.shipping_method.get('name', '')})",
         ]
         if totals.get("discount"):
-            text.append(f"  Discount  -{money(int(totals['discount']), currency)}")
+            text.append(f"  Discount  -{format_minor(int(totals['discount']), currency)}")
         if totals.get("tax"):
-            text.append(f"  Tax        {money(int(totals['tax']), currency)}")
-        text += [f"  Total      {money(int(totals['total']), currency)}", ""]
+            text.append(f"  Tax        {format_minor(int(totals['tax']), currency)}")
+        text += [f"  Total      {format_minor(int(totals['total']), currency)}", ""]
         text += _payment_lines(payment, currency)
         shipping = contact.get("shipping_address") or {}
         if shipping:

@@ -42,6 +42,17 @@ def minor_unit_digits(currency: str) -> int:
     return int(get_currency_precision(currency))
 
 
+def format_minor(amount: int, currency: str) -> str:
+    """Minor units as the currency writes them, in integers (never floats): ``1999, "EUR"`` ->
+    ``"19.99 EUR"``, ``-5, "EUR"`` -> ``"-0.05 EUR"``, ``500, "JPY"`` -> ``"500 JPY"``."""
+    digits = minor_unit_digits(currency)
+    sign = "-" if amount < 0 else ""
+    whole, fraction = divmod(abs(amount), 10**digits)
+    return (
+        f"{sign}{whole}.{fraction:0{digits}d} {currency}" if digits else f"{sign}{whole} {currency}"
+    )
+
+
 @dataclass(frozen=True)
 class Money:
     amount: int

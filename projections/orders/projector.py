@@ -37,7 +37,7 @@ from sqlalchemy import MetaData, Table, update
 from domain.identity.aggregates import Customer
 from domain.orders.aggregates import Order
 from domain.orders.values import CANCELLED
-from domain.shared.money import minor_unit_digits
+from domain.shared.money import format_minor
 from domain.shared.personal import PersonalData
 from domain.shared.topics import topics_of
 from domain.stores.aggregates import Store
@@ -60,14 +60,6 @@ ORDER_EVENTS = (
     Order.NoteAdded,
 )
 LATER_EVENTS = ORDER_EVENTS[1:]
-
-
-def money(amount: int, currency: str) -> str:
-    """``1234, "EUR"`` → ``"12.34 EUR"``, in integers (never floats)."""
-    digits = minor_unit_digits(currency)
-    sign = "-" if amount < 0 else ""
-    units, minor = divmod(abs(amount), 10**digits)
-    return f"{sign}{units}.{minor:0{digits}d} {currency}" if digits else f"{sign}{units} {currency}"
 
 
 def _plural(n: int, word: str) -> str:
@@ -249,7 +241,7 @@ class OrdersProjection(Projection):
             meta,
             e.store_id,
             "placed",
-            f"Placed: {_plural(items, 'item')}, {money(int(totals['total']), e.currency)}, "
+            f"Placed: {_plural(items, 'item')}, {format_minor(int(totals['total']), e.currency)}, "
             f"payment by {e.payment_method.replace('_', ' ')}",
             {"status": e.status, "totals": dict(totals), "shipping_method": e.shipping_method},
         )
@@ -282,7 +274,7 @@ class OrdersProjection(Projection):
             meta,
             order["store_id"],
             "payment_recorded",
-            f"Payment of {money(e.amount, order['currency'])} by {e.method}{reference}",
+            f"Payment of {format_minor(e.amount, order['currency'])} by {e.method}{reference}",
             {"amount": e.amount, "method": e.method, "reference": e.reference, "status": e.status},
         )
 
@@ -327,7 +319,9 @@ class OrdersProjection(Projection):
             refunded_amount=int(order["refunded_amount"]) + e.refund_amount,
         )
         refund = (
-            f", {money(e.refund_amount, order['currency'])} to refund" if e.refund_amount else ""
+            f", {format_minor(e.refund_amount, order['currency'])} to refund"
+            if e.refund_amount
+            else ""
         )
         self._timeline(
             w,
@@ -350,7 +344,8 @@ class OrdersProjection(Projection):
             meta,
             order["store_id"],
             "refunded",
-            f"Refunded {money(e.amount, order['currency'])} for {_units(e.lines)}: {e.reason}",
+            f"Refunded {format_minor(e.amount, order['currency'])} for {_units(e.lines)}: "
+            f"{e.reason}",
             {
                 "refund_id": str(e.refund_id),
                 "amount": e.amount,

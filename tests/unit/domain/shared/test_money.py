@@ -7,7 +7,13 @@ from typing import Any
 import pytest
 
 from domain.shared.errors import ValidationError
-from domain.shared.money import MAX_AMOUNT, Money, check_currency, minor_unit_digits
+from domain.shared.money import (
+    MAX_AMOUNT,
+    Money,
+    check_currency,
+    format_minor,
+    minor_unit_digits,
+)
 
 
 def test_money_of_valid_values() -> None:
@@ -41,3 +47,21 @@ def test_check_currency_names_the_field() -> None:
 @pytest.mark.parametrize(("currency", "digits"), [("EUR", 2), ("JPY", 0), ("KWD", 3)])
 def test_minor_unit_digits(currency: str, digits: int) -> None:
     assert minor_unit_digits(currency) == digits
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "text"),
+    [
+        (1999, "EUR", "19.99 EUR"),
+        (5, "EUR", "0.05 EUR"),
+        (-5, "EUR", "-0.05 EUR"),
+        (0, "EUR", "0.00 EUR"),
+        (500, "JPY", "500 JPY"),
+        (-500, "JPY", "-500 JPY"),
+        (1234, "KWD", "1.234 KWD"),
+    ],
+)
+def test_format_minor_writes_minor_units_as_the_currency_does(
+    amount: int, currency: str, text: str
+) -> None:
+    assert format_minor(amount, currency) == text
