@@ -1,53 +1,268 @@
-"""The platform on the in-memory event store, with a clock that ticks one second per reading."""
+"""Every service of the application, wired as the composition root wires them, on the
+in-memory event store, with a fake for every port (``tests/fakes``): the world that rule tests
+run in, in milliseconds. Services are built here and nowhere else; tests call them through
+their public methods, as routes and jobs do."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
+from application.audit.app import AuditService
+from application.cart.app import CartRef, CartService
 from application.catalog.app import CatalogService
 from application.context import CommandContext
+from application.identity.accounts import REQUEST_RESET_JOB, AccountService, IdentityKit
+from application.identity.customers import CustomerService
+from application.identity.keys import Keyring, Passwords
+from application.identity.mails import IdentityMails, identity_mail_reaction
+from application.identity.teams import TeamService
+from application.identity.tokens import AccessTokens
+from application.identity.users import UserService
+from application.inventory.app import InventoryService
+from application.inventory.jobs import HoldSweep
+from application.mail import MailComposer, MailMessage
+from application.orders.app import CheckoutDetails, OrderService, Placed
+from application.orders.jobs import PaymentTimeouts
+from application.orders.mails import OrderMails, order_mail_reaction
+from application.orders.setup import CommerceSetupService
 from application.platform import OrionApplication, Platform
+from application.reactions import SEND_MAIL, SEND_MAILS, Job, Reaction, gather_mails
 from application.stores.app import StoreService
-from tests.unit.domain.scenario import T0
+from tests.fakes.clock import TickingClock
+from tests.fakes.mail import FakeMailer
+from tests.fakes.payments import FakePaymentProvider
+from tests.fakes.personal import FakePersonalData
+from tests.fakes.queue import FakeJobQueue, Queued
+from tests.fakes.reads import LogReads
+from tests.fakes.tax import FlatTax
+
+SECRET = b"the in-memory world's secret key"
+PUBLIC_URL = "https://orion.test"
+PASSWORD = "correct horse battery"
+# Argon2 at its cheapest: the rules are the same, and a test hashes in microseconds.
+CHEAP_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+ADDRESS = {
+    "first_name": "Ada",
+    "last_name": "Lovelace",
+    "line1": "12 Rue des Tilleuls",
+    "city": "Luxembourg",
+    "postal_code": "L-1234",
+    "country": "LU",
+}
 
 
-@dataclass
-class TickingClock:
-    now_: datetime = T0
-
-    def now(self) -> datetime:
-        self.now_ += timedelta(seconds=1)
-        return self.now_
+def in_memory() -> OrionApplication:
+    return OrionApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
 
 
 @dataclass
 class World:
-    app: OrionApplication = field(
-        default_factory=lambda: OrionApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    )
+    app: OrionApplication = field(default_factory=in_memory)
     clock: TickingClock = field(default_factory=TickingClock)
     ctx: CommandContext = field(default_factory=lambda: CommandContext(actor="admin:test"))
+    personal: FakePersonalData = field(default_factory=FakePersonalData)
+    mailer: FakeMailer = field(default_factory=FakeMailer)
+    jobs: FakeJobQueue = field(default_factory=FakeJobQueue)
+    tax: FlatTax = field(default_factory=FlatTax)
+    payments: list[FakePaymentProvider] = field(
+        default_factory=lambda: [
+            FakePaymentProvider("manual"),
+            FakePaymentProvider("cash_on_delivery"),
+        ]
+    )
 
     def __post_init__(self) -> None:
-        self.platform = Platform(self.app, self.clock)
-        self.stores = StoreService(self.platform)
-        self.catalog = CatalogService(self.platform)
+        platform = self.platform = Platform(self.app, self.clock)
+        self.keyring = Keyring(SECRET)
+        self.kit = IdentityKit(
+            personal=self.personal,
+            keyring=self.keyring,
+            passwords=Passwords(**CHEAP_ARGON2),
+            tokens=AccessTokens(self.keyring.jwt_key, timedelta(minutes=15)),
+            refresh_lifetime=timedelta(days=30),
+        )
+        self.stores = StoreService(platform)
+        self.catalog = CatalogService(platform)
+        self.users = UserService(platform, self.kit)
+        self.customers = CustomerService(platform, self.kit)
+        self.teams = TeamService(platform, self.kit, self.users)
+        self.inventory = InventoryService(platform)
+        self.carts = CartService(platform, self.inventory, self.keyring)
+        self.commerce = CommerceSetupService(platform)
+        self.orders = OrderService(
+            platform,
+            self.inventory,
+            self.carts,
+            self.commerce,
+            self.personal,
+            tax=self.tax,
+            payments=list(self.payments),
+        )
+        self.audit = AuditService(self.app)
+        # The read models' lookups, the mails and the jobs, as bootstrap wires them.
+        self.reads = LogReads(self.app)
+        self.composers = MailComposer()
+        IdentityMails(self.users, self.customers, self.teams, PUBLIC_URL).register(self.composers)
+        OrderMails(self.orders, self.reads.order_number).register(self.composers)
+        self.reactions: list[Reaction] = [identity_mail_reaction(), order_mail_reaction()]
+        self.hold_sweep = HoldSweep(self.inventory, self.reads.expired_holds)
+        self.payment_timeouts = PaymentTimeouts(self.orders, self.reads.pending_orders)
+        self._followed = platform.head()  # reactions start at the head of the log
+        self._claimed: set[str] = set()
+        self._checkouts = 0
 
-    def new_store(self, code: str = "shop") -> UUID:
+    # -- jobs and mails, as the reaction runner and a worker run them -------------------------
+
+    def enqueue(self, job: Job) -> None:
+        """A job a use case describes, queued as ``Orion.enqueue`` queues it."""
+        self.jobs.enqueue(job.func, *job.args, job_id=job.job_id, timeout=job.timeout)
+
+    def deliver(self) -> list[MailMessage]:
+        """Follows the log since the last call (each reaction's jobs queued, with the runner's
+        job ids, mails gathered), then runs the queued jobs, until nothing is left to do.
+        Returns the mails sent; a job that fails stays queued and its error is raised."""
+        sent = len(self.mailer.sent)
+        while self._follow() or self.jobs.queued:
+            self._work()
+        return self.mailer.sent[sent:]
+
+    def _follow(self) -> int:
+        head = self.platform.head()
+        notifications = self.app.recorder.select_notifications(
+            start=self._followed + 1, limit=1_000_000, stop=head
+        )
+        for reaction in self.reactions:
+            jobs: list[Job] = []
+            for notification in notifications:
+                if reaction.topics and notification.topic not in reaction.topics:
+                    continue
+                event = self.app.mapper.to_domain_event(notification)
+                for i, job in enumerate(reaction.react(notification.id, event)):
+                    name = job.job_id or f"{reaction.name}-{notification.id}-{i}"
+                    jobs.append(Job(job.func, job.args, name, job.timeout))
+            for job in gather_mails(jobs):
+                self.enqueue(job)
+        self._followed = head
+        return len(notifications)
+
+    def _work(self) -> None:
+        taken = self.jobs.take()
+        for done, job in enumerate(taken):
+            try:
+                self._run(job)
+            except Exception:
+                self.jobs.queued[:0] = taken[done:]  # retried later, as the queues do
+                raise
+
+    def _run(self, job: Queued) -> None:
+        if job.func == SEND_MAIL:
+            self._send(*job.args)
+        elif job.func == SEND_MAILS:
+            for kind, ref, key in job.args[0]:
+                self._send(kind, ref, key)
+        elif job.func == REQUEST_RESET_JOB:
+            kind, ref, actor, correlation_id, store = job.args
+            accounts: AccountService[Any] = self.users if kind == "user" else self.customers
+            ctx = CommandContext(
+                actor=actor, correlation_id=correlation_id, store_id=UUID(store) if store else None
+            )
+            accounts.start_password_reset(ctx, UUID(ref))
+        else:
+            raise LookupError(f"the world runs no job {job.func!r}")
+
+    def _send(self, kind: str, ref: dict[str, Any], dedupe_key: str) -> None:
+        """``workers.mail.send_mail``'s contract: at most one mail per key, and a mail that
+        failed to compose or send may be tried again."""
+        if dedupe_key in self._claimed:
+            return
+        self._claimed.add(dedupe_key)
+        try:
+            message = self.composers.compose(kind, ref)
+            if message is not None:
+                self.mailer.send(message)
+        except BaseException:
+            self._claimed.discard(dedupe_key)
+            raise
+
+    # -- a shop, its products, carts and orders -----------------------------------------------
+
+    def new_store(self, code: str = "shop", *, country: str = "LU") -> UUID:
         result = self.stores.register(
-            self.ctx, code=code, name="Shop", country="LU", currency="EUR", locale="en"
+            self.ctx, code=code, name="Shop", country=country, currency="EUR", locale="en"
         )
         return result.id
 
-    def new_product(self, store_id: UUID, *skus: str) -> UUID:
+    def new_product(self, store_id: UUID, *skus: str, amount: int = 1999) -> UUID:
         result = self.catalog.create_product(
-            self.ctx, store_id, title="A product", variants=[variant(s) for s in skus]
+            self.ctx, store_id, title="A product", variants=[variant(s, amount) for s in skus]
         )
         return result.id
 
+    def on_sale(
+        self, store_id: UUID, sku: str, *, amount: int = 1000, stock: int = 10, **attributes: str
+    ) -> UUID:
+        """A published product of one variant, with ``stock`` units at the default location."""
+        made = self.catalog.create_product(
+            self.ctx,
+            store_id,
+            title=f"Product {sku}",
+            variants=[variant(sku, amount, **attributes)],
+        )
+        self.catalog.publish(self.ctx, store_id, made.id)
+        if stock:
+            self.inventory.receive(self.ctx, store_id, sku=sku, quantity=stock)
+        return made.id
 
-def variant(sku: str, amount: int = 1999) -> dict[str, Any]:
-    return {"sku": sku, "price": {"amount": amount, "currency": "EUR"}, "attributes": {}}
+    def flat_rate(self, store_id: UUID, amount: int = 490, *countries: str) -> UUID:
+        spec = {"name": "Post", "kind": "flat", "amount": amount, "countries": list(countries)}
+        _, rate_id = self.commerce.set_rate(self.ctx, store_id, spec=spec)
+        return rate_id
+
+    def guest_cart(self, store_id: UUID, lines: dict[str, int]) -> CartRef:
+        ref = CartRef()
+        for sku, quantity in lines.items():
+            added = self.carts.add(SHOPPER, store_id, ref, sku=sku, quantity=quantity)
+            ref = CartRef(cart_id=added.id)
+        return ref
+
+    def check_out(
+        self,
+        store_id: UUID,
+        ref: CartRef,
+        rate_id: UUID,
+        *,
+        key: str | None = None,
+        customer_id: UUID | None = None,
+        **details: Any,
+    ) -> Placed:
+        """A checkout with a guest's e-mail and address unless ``details`` say otherwise."""
+        chosen: dict[str, Any] = {"payment_method": "manual", **details}
+        if customer_id is None:
+            chosen.setdefault("email", "guest@example.org")
+        if not {"shipping_address", "shipping_address_id"} & chosen.keys() and not customer_id:
+            chosen["shipping_address"] = dict(ADDRESS)
+        self._checkouts += 1
+        ctx = CommandContext(actor="shopper:test", idempotency_key=key or f"co-{self._checkouts}")
+        return self.orders.checkout(
+            ctx,
+            store_id,
+            ref,
+            CheckoutDetails(shipping_rate_id=rate_id, **chosen),
+            customer_id=customer_id,
+        )
+
+    def register_customer(self, store_id: UUID, email: str = "ada@example.org") -> UUID:
+        session = self.customers.register(
+            SHOPPER, store_id, email=email, password=PASSWORD, first_name="Ada"
+        )
+        return session.account_id
+
+
+SHOPPER = CommandContext(actor="anonymous:-")
+
+
+def variant(sku: str, amount: int = 1999, **attributes: str) -> dict[str, Any]:
+    return {"sku": sku, "price": {"amount": amount, "currency": "EUR"}, "attributes": attributes}
