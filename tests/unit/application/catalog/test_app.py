@@ -8,9 +8,10 @@ from uuid import UUID
 import pytest
 
 from domain.catalog.aggregates import SkuClaim
-from domain.catalog.errors import ProductNotFoundError, SkuTakenError
-from domain.shared.errors import ConflictError
+from domain.catalog.errors import ProductNotFoundError, ProductStateError, SkuTakenError
+from domain.shared.errors import ConflictError, PreconditionFailedError, ValidationError
 from domain.shared.ids import sku_claim_id
+from domain.stores.errors import StoreNotFoundError
 from tests.unit.application.world import World, variant
 
 
@@ -116,3 +117,45 @@ def test_a_concurrent_edit_is_reported_as_a_concurrent_change(
 
     # The SKUs were never contested: the answer must not tell the client they were.
     assert not isinstance(raised.value, SkuTakenError)
+
+
+def test_an_archived_product_is_neither_published_nor_edited(world: World) -> None:
+    store_id = world.new_store()
+    product_id = world.new_product(store_id, "TS-S")
+    world.catalog.archive(world.ctx, store_id, product_id)
+    head = world.platform.head()
+
+    with pytest.raises(ProductStateError):
+        world.catalog.publish(world.ctx, store_id, product_id)
+    with pytest.raises(ProductStateError):
+        world.catalog.edit_product(world.ctx, store_id, product_id, title="Back")
+
+    assert world.platform.head() == head
+
+
+def test_a_transition_on_a_version_the_client_never_saw_is_refused(world: World) -> None:
+    store_id = world.new_store()
+    product_id = world.new_product(store_id, "TS-S")
+    published = world.catalog.publish(world.ctx, store_id, product_id, expected_version=1)
+
+    with pytest.raises(PreconditionFailedError):
+        world.catalog.unpublish(world.ctx, store_id, product_id, expected_version=1)
+    world.catalog.unpublish(world.ctx, store_id, product_id, expected_version=published.version)
+
+    assert world.catalog.get_product(store_id, product_id).status == "draft"
+
+
+def test_a_product_needs_its_store_and_the_store_s_currency(world: World) -> None:
+    store_id = world.new_store()
+    unknown = World().new_store("elsewhere")
+
+    with pytest.raises(StoreNotFoundError):
+        world.new_product(unknown, "TS-S")
+    with pytest.raises(ValidationError):
+        world.catalog.create_product(
+            world.ctx,
+            store_id,
+            title="Priced in dollars",
+            variants=[{"sku": "USD-1", "price": {"amount": 100, "currency": "USD"}}],
+        )
+    assert world.platform.find(SkuClaim, sku_claim_id(store_id, "USD-1")) is None
