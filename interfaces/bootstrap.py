@@ -289,8 +289,9 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
     IdentityMails(users, customers, teams, settings.public_url).register(runtime.composers)
     # Jobs run in this process (the in-process queue, ``orion worker``) use these objects.
     install(runtime)
-    inventory = InventoryService(platform)
-    carts = CartService(platform, inventory, keyring)
+    catalog = CatalogService(platform)
+    inventory = InventoryService(platform, catalog)
+    carts = CartService(platform, inventory, catalog, keyring)
     commerce = CommerceSetupService(platform)
     orders = OrderService(platform, inventory, carts, commerce, personal)
     read = ReadModels(reader_engine, registry, erased=personal.erased)
@@ -308,7 +309,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
         app=app,
         platform=platform,
         stores=StoreService(platform),
-        catalog=CatalogService(platform),
+        catalog=catalog,
         users=users,
         customers=customers,
         teams=teams,

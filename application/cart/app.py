@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
+from application.catalog.app import CatalogService
 from application.context import CommandContext
 from application.identity.keys import Keyring
 from application.inventory.app import InventoryService
@@ -15,15 +16,13 @@ from application.platform import CommandResult, Decision, Platform
 from domain.cart.aggregates import Cart
 from domain.cart.errors import CartLineNotFoundError
 from domain.cart.values import check_line_quantity
-from domain.catalog.aggregates import Product, SkuClaim
+from domain.catalog.values import ProductStatus
 from domain.inventory.errors import InsufficientStockError
 from domain.inventory.values import checkout_hold_id
-from domain.shared.errors import AuthenticationError, NotFoundError, ValidationError
-from domain.shared.ids import customer_cart_id, sku_claim_id
+from domain.shared.errors import AuthenticationError, NotFoundError
+from domain.shared.ids import customer_cart_id
 from domain.stores.aggregates import Store
 from domain.stores.errors import StoreNotFoundError
-
-PUBLISHED = "published"
 
 
 class CartRef:
@@ -39,9 +38,16 @@ class CartRef:
 
 
 class CartService:
-    def __init__(self, platform: Platform, inventory: InventoryService, keyring: Keyring) -> None:
+    def __init__(
+        self,
+        platform: Platform,
+        inventory: InventoryService,
+        catalog: CatalogService,
+        keyring: Keyring,
+    ) -> None:
         self.platform = platform
         self.inventory = inventory
+        self.catalog = catalog
         self.keyring = keyring
 
     # -- guest tokens -----------------------------------------------------------------------
@@ -125,29 +131,20 @@ class CartService:
 
     def _variant(self, store_id: UUID, sku: str) -> dict[str, Any]:
         """The variant on sale under ``sku``: published, with its price and weight."""
-        if not isinstance(sku, str) or not sku.strip() or len(sku) > 64 or "\x00" in sku:
-            raise ValidationError("sku", "must be a SKU of 1-64 characters")
-        claim = self.platform.find(SkuClaim, sku_claim_id(store_id, sku.strip()))
-        product = (
-            self.platform.find(Product, claim.product_id)
-            if claim is not None and claim.product_id is not None
-            else None
-        )
-        if product is None or product.status != PUBLISHED:
+        found = self.catalog.product_for_sku(store_id, sku)
+        if found is None or found[0].status != ProductStatus.PUBLISHED:
             raise NotFoundError(f"nothing on sale under SKU {sku!r}", sku=sku)
-        for variant in product.variants:
-            if variant.sku.casefold() == sku.strip().casefold():
-                weight = variant.attributes.get("weight_grams", "0")
-                return {
-                    "sku": variant.sku,
-                    "product_id": product.id,
-                    "title": product.title,
-                    "unit_price": variant.price.amount,
-                    "currency": variant.price.currency,
-                    "attributes": dict(variant.attributes),
-                    "weight_grams": int(weight) if str(weight).isdigit() else 0,
-                }
-        raise NotFoundError(f"nothing on sale under SKU {sku!r}", sku=sku)
+        product, variant = found
+        weight = variant.attributes.get("weight_grams", "0")
+        return {
+            "sku": variant.sku,
+            "product_id": product.id,
+            "title": product.title,
+            "unit_price": variant.price.amount,
+            "currency": variant.price.currency,
+            "attributes": dict(variant.attributes),
+            "weight_grams": int(weight) if str(weight).isdigit() else 0,
+        }
 
     def _available(self, store_id: UUID, cart: Cart, sku: str, at: datetime) -> int:
         """What the cart may have of ``sku``: its own checkout hold counts as available to it."""

@@ -11,10 +11,13 @@ from application.context import CommandContext
 from application.platform import CommandResult, Decision, Platform, check_version
 from domain.catalog.aggregates import Product, SkuClaim
 from domain.catalog.errors import ProductNotFoundError, SkuTakenError
-from domain.shared.errors import ConflictError, OrionError
+from domain.catalog.values import Variant
+from domain.shared.errors import ConflictError, OrionError, ValidationError
 from domain.shared.ids import sku_claim_id
 from domain.stores.aggregates import Store
 from domain.stores.errors import StoreNotFoundError
+
+MAX_SKU = 64
 
 
 class CatalogService:
@@ -30,6 +33,24 @@ class CatalogService:
         if product is None or product.store_id != store_id:
             raise _product_not_found(product_id)
         return product
+
+    def product_for_sku(self, store_id: UUID, sku: str) -> tuple[Product, Variant] | None:
+        """The store's product that has ``sku`` (SKUs are told apart whatever their case), with
+        that variant; None when no product of the store has it. A SKU that no product could
+        have (empty, too long, NUL) is refused (422)."""
+        if not isinstance(sku, str) or not sku.strip() or len(sku) > MAX_SKU or "\x00" in sku:
+            raise ValidationError("sku", f"must be a SKU of 1-{MAX_SKU} characters")
+        wanted = sku.strip()
+        claim = self.platform.find(SkuClaim, sku_claim_id(store_id, wanted))
+        if claim is None or claim.product_id is None:
+            return None
+        product = self.platform.find(Product, claim.product_id)
+        if product is None or product.store_id != store_id:
+            return None
+        for variant in product.variants:
+            if variant.sku.casefold() == wanted.casefold():
+                return product, variant
+        return None
 
     def create_product(
         self,

@@ -1,21 +1,20 @@
 """Use cases of inventory: locations, receiving, adjusting, counting, thresholds, and the
-allocation of stock that checkout reserves."""
+stock items that checkout draws from (``domain.inventory.policies.allocate``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4, uuid5
 
+from application.catalog.app import CatalogService
 from application.context import CommandContext
 from application.platform import CommandResult, Decision, Platform
-from domain.catalog.aggregates import Product, SkuClaim
 from domain.inventory.aggregates import Locations, StockItem
 from domain.inventory.errors import StockItemNotFoundError
-from domain.shared.errors import NotFoundError, ValidationError
-from domain.shared.ids import sku_claim_id, stock_item_id, store_singleton_id
+from domain.shared.errors import NotFoundError
+from domain.shared.ids import stock_item_id, store_singleton_id
 from domain.stores.aggregates import Store
 from domain.stores.errors import StoreNotFoundError
 
@@ -26,19 +25,6 @@ CONFLICT_RETRIES = 30
 
 def default_location_id(store_id: UUID) -> UUID:
     return store_singleton_id(store_id, "location:default")
-
-
-@dataclass(frozen=True)
-class Allocation:
-    sku: str
-    requested: int
-    available: int
-    # [(stock item, units to take from it)], default location first
-    parts: list[tuple[StockItem, int]]
-
-    @property
-    def short(self) -> bool:
-        return self.available < self.requested
 
 
 def retrying(decide: Any, attempts: int = CONFLICT_RETRIES) -> Any:
@@ -58,8 +44,9 @@ def retrying(decide: Any, attempts: int = CONFLICT_RETRIES) -> Any:
 
 
 class InventoryService:
-    def __init__(self, platform: Platform) -> None:
+    def __init__(self, platform: Platform, catalog: CatalogService) -> None:
         self.platform = platform
+        self.catalog = catalog
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -103,20 +90,6 @@ class InventoryService:
     ) -> int:
         """Units of ``sku`` available at every location; to ``holder``, its own hold too."""
         return sum(item.available_to(holder, at) for item in self.items(store_id, sku))
-
-    def allocate(self, store_id: UUID, sku: str, quantity: int, at: datetime) -> Allocation:
-        """Where ``quantity`` units of ``sku`` would come from: the default location first,
-        then the others by code. Loads fresh stock items (to be reserved and saved)."""
-        parts: list[tuple[StockItem, int]] = []
-        available, need = 0, quantity
-        for item in self.items(store_id, sku):
-            free = max(item.available(at), 0)
-            available += free
-            take = min(free, need)
-            if take:
-                parts.append((item, take))
-                need -= take
-        return Allocation(sku=sku, requested=quantity, available=available, parts=parts)
 
     # -- locations --------------------------------------------------------------------------
 
@@ -180,18 +153,11 @@ class InventoryService:
         return item, touched
 
     def _product_for_sku(self, store_id: UUID, sku: str) -> dict[str, Any]:
-        if not isinstance(sku, str) or not sku.strip() or len(sku) > 64 or "\x00" in sku:
-            raise ValidationError("sku", "must be a SKU of 1-64 characters")
-        claim = self.platform.find(SkuClaim, sku_claim_id(store_id, sku.strip()))
-        if claim is None or claim.product_id is None:
+        found = self.catalog.product_for_sku(store_id, sku)
+        if found is None:
             raise NotFoundError(f"no product with SKU {sku!r} in this store", sku=sku)
-        product = self.platform.find(Product, claim.product_id)
-        if product is None:
-            raise NotFoundError(f"no product with SKU {sku!r} in this store", sku=sku)
-        for variant in product.variants:
-            if variant.sku.casefold() == sku.strip().casefold():
-                return {"sku": variant.sku, "product_id": product.id}
-        raise NotFoundError(f"no product with SKU {sku!r} in this store", sku=sku)
+        product, variant = found
+        return {"sku": variant.sku, "product_id": product.id}
 
     def _move(
         self, ctx: CommandContext, store_id: UUID, command: str, act: Any, **where: Any

@@ -22,7 +22,7 @@ from application.platform import CommandResult, Decision, Platform, check_versio
 from domain.identity.aggregates import Customer
 from domain.identity.values import Address, normalise_email
 from domain.inventory.aggregates import StockItem
-from domain.inventory.errors import InsufficientStockError
+from domain.inventory.policies import allocate, check_allocated
 from domain.inventory.values import checkout_hold_id
 from domain.orders.aggregates import Order
 from domain.orders.errors import OrderNotFoundError
@@ -232,31 +232,24 @@ class OrderService:
                 )
             held_for_cart = hold_id(cart.id)
             locations = self.inventory.location_ids(store_id, recent=True)
+            # Read as long as some is needed (or a hold may be let go): a kept copy read and
+            # not saved makes the platform decide again on fresh reads.
+            allocations = [
+                allocate(
+                    line["sku"],
+                    int(line["quantity"]),
+                    self.inventory.iter_items(store_id, line["sku"], locations, saved=True),
+                    at=at,
+                    holder=held_for_cart,  # this cart's own hold counts as available to it
+                    read_all=holds,
+                )
+                for line in lines
+            ]
+            check_allocated(allocations)
             items: dict[UUID, StockItem] = {}
-            short = []
-            read: list[StockItem] = []
-            for line in lines:
-                parts, need, available = [], int(line["quantity"]), 0
-                # Read as long as some is needed (or a hold may be let go): a kept copy read
-                # and not saved makes the platform decide again on fresh reads.
-                for item in self.inventory.iter_items(store_id, line["sku"], locations, saved=True):
-                    read.append(item)
-                    # This cart's own hold counts as available to it.
-                    free = item.available_to(held_for_cart, at)
-                    available += free
-                    take = min(free, need)
-                    if take:
-                        parts.append((item, take))
-                        need -= take
-                    if not need and not holds:
-                        break
-                if need:
-                    short.append(
-                        {"sku": line["sku"], "requested": line["quantity"], "available": available}
-                    )
-                    continue
+            for line, allocation in zip(lines, allocations, strict=True):
                 line["allocations"] = []
-                for item, take in parts:
+                for item, take in allocation.parts:
                     item = items.setdefault(item.id, item)
                     item.release(reservation_id=held_for_cart, reason="checkout", at=at)
                     # One item per SKU and location, so one reservation per item and order.
@@ -268,13 +261,11 @@ class OrderService:
                         at=at,
                     )
                     line["allocations"].append({"location_id": item.location_id, "quantity": take})
-            if short:
-                names = ", ".join(f"{s['sku']} ({s['available']} left)" for s in short)
-                raise InsufficientStockError(f"not enough stock for: {names}", lines=short)
-            for item in read:
-                if item.id not in items and str(held_for_cart) in item.reservations:
-                    items[item.id] = item
-                    item.release(reservation_id=held_for_cart, reason="checkout", at=at)
+            for allocation in allocations:
+                for item in allocation.read:
+                    if item.id not in items and str(held_for_cart) in item.reservations:
+                        items[item.id] = item
+                        item.release(reservation_id=held_for_cart, reason="checkout", at=at)
             # Sealed once the order will be placed (a refused checkout leaves no key behind),
             # and once only, whatever the retries.
             if not sealed:
@@ -353,33 +344,32 @@ class OrderService:
             held = hold_id(cart.id)
             expires = at + timedelta(minutes=minutes)
             made["expires"] = expires
+            allocations = [
+                allocate(
+                    line["sku"],
+                    int(line["quantity"]),
+                    self.inventory.items(store_id, line["sku"]),
+                    at=at,
+                    holder=held,  # renewed: the hold it has counts as its own
+                    read_all=True,  # every item's old hold is let go
+                )
+                for line in cart.lines.values()
+            ]
+            check_allocated(allocations)
             touched: list[StockItem] = []
-            short = []
-            for line in cart.lines.values():
-                need, available = int(line["quantity"]), 0
-                items = self.inventory.items(store_id, line["sku"])
-                for item in items:
+            for allocation in allocations:
+                taken = {item.id: units for item, units in allocation.parts}
+                for item in allocation.read:
                     item.release(reservation_id=held, reason="renewed", at=at)
-                    free = max(item.available(at), 0)
-                    available += free
-                    take = min(free, need)
-                    if take:
+                    if taken.get(item.id):
                         item.reserve(
                             reservation_id=held,
-                            quantity=take,
+                            quantity=taken[item.id],
                             order_id=None,
                             expires_at=expires,
                             at=at,
                         )
-                        need -= take
                     touched.append(item)
-                if need:
-                    short.append(
-                        {"sku": line["sku"], "requested": line["quantity"], "available": available}
-                    )
-            if short:
-                names = ", ".join(f"{s['sku']} ({s['available']} left)" for s in short)
-                raise InsufficientStockError(f"not enough stock for: {names}", lines=short)
             return Decision(cart, touched=touched)
 
         result = self.platform.execute(ctx.for_store(store_id), "StartCheckout", retrying(decide))

@@ -17,9 +17,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Response
 
 from application.inventory.app import DEFAULT_LOCATION_CODE, default_location_id
-from domain.catalog.aggregates import Product, SkuClaim
 from domain.shared.errors import NotFoundError, ValidationError
-from domain.shared.ids import sku_claim_id
 from interfaces.api.auth import StoreAccess
 from interfaces.api.common import CommandAnswer, answer
 from interfaces.api.deps import CommandCtx, OrionDep, read_after, store_permission
@@ -63,16 +61,11 @@ def _unknown_sku(sku: str) -> NotFoundError:
 
 def _product_of(orion: Orion, store_id: UUID, sku: str) -> tuple[UUID, str, str] | None:
     """(product id, title, the SKU as the product spells it) of the product that has ``sku``."""
-    claim = orion.platform.find(SkuClaim, sku_claim_id(store_id, sku))
-    if claim is None or claim.product_id is None:
+    found = orion.catalog.product_for_sku(store_id, sku)
+    if found is None:
         return None
-    product = orion.platform.find(Product, claim.product_id)
-    if product is None or product.store_id != store_id:
-        return None
-    for variant in product.variants:
-        if variant.sku.casefold() == sku.casefold():
-            return product.id, product.title, variant.sku
-    return None
+    product, variant = found
+    return product.id, product.title, variant.sku
 
 
 def _locations(orion: Orion, store_id: UUID) -> list[dict[str, Any]]:

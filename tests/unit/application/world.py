@@ -89,8 +89,8 @@ class World:
         self.users = UserService(platform, self.kit)
         self.customers = CustomerService(platform, self.kit)
         self.teams = TeamService(platform, self.kit, self.users)
-        self.inventory = InventoryService(platform)
-        self.carts = CartService(platform, self.inventory, self.keyring)
+        self.inventory = InventoryService(platform, self.catalog)
+        self.carts = CartService(platform, self.inventory, self.catalog, self.keyring)
         self.commerce = CommerceSetupService(platform)
         self.orders = OrderService(
             platform,
