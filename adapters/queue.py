@@ -1,30 +1,39 @@
 """Where jobs go: RQ on Redis, or (embedded default) a thread in this process.
 
-A job is a function's dotted path ("workers.mail.send_mail") and JSON-like arguments: ids, never
-secrets or personal data, since Redis keeps them. Both queues run the same job functions.
+A job is a name ("workers.mail.send_mail") and JSON-like arguments: ids, never secrets or
+personal data, since Redis keeps them. Both queues run jobs from the same job table (name ->
+the job with its collaborators bound, built by the composition root): the in-process queue
+directly, RQ through ``orion worker``, whose jobs look their name up in it (``rq_job_class``).
 """
 
 from __future__ import annotations
 
 import heapq
-import importlib
 import itertools
 import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 import redis
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError
+from rq.job import Job as RQJob
 
 log = logging.getLogger("orion.workers.queue")
 
 QUEUE_NAME = "orion"
 RETRY_INTERVALS = (10, 60, 300)
 _INVALID_JOB_ID = re.compile(r"[^A-Za-z0-9_-]")
+
+# Job name -> the job, its collaborators bound (``workers.table``).
+JobTable = Mapping[str, Callable[..., Any]]
+
+
+class UnknownJobError(LookupError):
+    """A queued job's name is not in this process's job table."""
 
 
 class JobQueue(Protocol):
@@ -66,13 +75,23 @@ class RQJobQueue:
             log.debug("job %s is already queued", job_id)
 
 
-def resolve(func: str) -> Callable[..., Any]:
-    """The function at a dotted path: "package.module.function"."""
-    module, _, name = func.rpartition(".")
-    if not module:
-        raise ValueError(f"not a dotted path to a function: {func!r}")
-    target: Callable[..., Any] = getattr(importlib.import_module(module), name)
-    return target
+def find_job(table: JobTable, name: str | None) -> Callable[..., Any]:
+    try:
+        return table[name or ""]
+    except KeyError:
+        raise UnknownJobError(f"no job named {name!r} in Orion's job table") from None
+
+
+def rq_job_class(table: JobTable) -> type[RQJob]:
+    """An RQ job class whose function is the job of its name in ``table`` (RQ's own imports
+    the name as a dotted path): ``orion worker`` gives it to its RQ worker."""
+
+    class OrionJob(RQJob):
+        @property
+        def func(self) -> Callable[..., Any]:
+            return find_job(table, self.func_name)
+
+    return OrionJob
 
 
 class InlineJobQueue:
@@ -84,8 +103,13 @@ class InlineJobQueue:
     """
 
     def __init__(
-        self, retry_intervals: Sequence[float] = (1.0, 5.0, 30.0), remember_seconds: float = 600.0
+        self,
+        table: JobTable,
+        *,
+        retry_intervals: Sequence[float] = (1.0, 5.0, 30.0),
+        remember_seconds: float = 600.0,
     ) -> None:
+        self.table = table
         self.retry_intervals = tuple(retry_intervals)
         # (run at, sequence, func, args, job id, attempt): a heap, so retries can wait.
         self._pending: list[tuple[float, int, str, tuple[Any, ...], str | None, int]] = []
@@ -164,7 +188,7 @@ class InlineJobQueue:
     def _run(self, func: str, args: tuple[Any, ...], job_id: str | None, attempt: int) -> None:
         retry = False
         try:
-            resolve(func)(*args)
+            find_job(self.table, func)(*args)
         except Exception:
             retry = attempt < len(self.retry_intervals)
             log.exception(
@@ -192,7 +216,8 @@ class _QueueSettings(Protocol):
     redis_url: str | None
 
 
-def job_queue_from_settings(settings: _QueueSettings) -> JobQueue:
+def job_queue_from_settings(settings: _QueueSettings, table: JobTable) -> JobQueue:
+    """RQ when Redis is configured; else the in-process queue, which runs jobs from ``table``."""
     if settings.redis_url:
         return RQJobQueue(settings.redis_url)
-    return InlineJobQueue()
+    return InlineJobQueue(table)

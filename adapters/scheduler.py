@@ -21,6 +21,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from adapters.queue import JobQueue
+from application.inventory.jobs import RELEASE_EXPIRED_HOLDS
+from application.orders.jobs import CANCEL_OVERDUE_ORDERS
 
 log = logging.getLogger("orion.scheduler")
 
@@ -28,12 +30,12 @@ log = logging.getLogger("orion.scheduler")
 @dataclass(frozen=True)
 class Schedule:
     name: str
-    func: str  # a job's dotted path, as the queue takes it
+    func: str  # a job's name, as the queue takes it
     every_seconds: float
 
 
-PAYMENT_TIMEOUT = Schedule("payment-timeout", "workers.orders.cancel_overdue_orders", 60.0)
-EXPIRED_HOLDS = Schedule("expired-holds", "workers.inventory.release_expired_holds", 60.0)
+PAYMENT_TIMEOUT = Schedule("payment-timeout", CANCEL_OVERDUE_ORDERS, 60.0)
+EXPIRED_HOLDS = Schedule("expired-holds", RELEASE_EXPIRED_HOLDS, 60.0)
 DEFAULT_SCHEDULES = (PAYMENT_TIMEOUT, EXPIRED_HOLDS)
 
 

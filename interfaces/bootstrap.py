@@ -7,9 +7,9 @@ import logging
 import os
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from urllib.parse import unquote, urlparse
 
 import psycopg
 
+from adapters.claims import claims_from_settings
 from adapters.listen import listen_in_background
 from adapters.mail import mailer_from_settings
 from adapters.pools import bound_event_store_wait, engine_options, event_store_pool_env
@@ -35,6 +36,7 @@ from application.identity.tokens import AccessTokens
 from application.identity.users import UserService
 from application.inventory.app import InventoryService
 from application.inventory.jobs import HoldSweep
+from application.mail import MailComposer
 from application.orders.app import OrderService
 from application.orders.jobs import PaymentTimeouts
 from application.orders.mails import OrderMails, order_mail_reaction
@@ -55,12 +57,11 @@ from projections.inventory.projector import InventoryProjection
 from projections.inventory.queries import list_expired_holds
 from projections.orders.numbers import NAME as ORDER_NUMBERS
 from projections.orders.projector import order_projections
+from projections.orders.queries import get_order_number, list_pending_payment_orders
 from projections.read import ReadModels
 from projections.stores.projector import StoresProjection
-from workers.identity import ACCOUNT_SERVICES
-from workers.inventory import HOLD_SWEEP
-from workers.orders import PAYMENT_TIMEOUTS, order_number, pending_payment_orders
-from workers.runtime import Runtime, claims_from_settings, install
+from workers.mail import MailKit
+from workers.table import JobServices, job_table
 
 
 def all_projections(personal: PersonalData | None = None) -> list[Projection]:
@@ -174,8 +175,10 @@ class Orion:
     reactions: ReactionRunner
     scheduler: Scheduler
     jobs: JobQueue
-    runtime: Runtime
-    extras: dict[str, Any] = field(default_factory=dict)
+    # What the jobs need, and every job by its name with those bound: the queues run jobs
+    # from this table (the in-process one directly, ``orion worker`` by its RQ job class).
+    job_services: JobServices
+    job_table: dict[str, Callable[..., Any]]
 
     def enqueue(self, job: Job) -> None:
         """Queue a job a use case describes (one that must not hold up the answer)."""
@@ -259,7 +262,9 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
         # no connection of it open (it reconnects if it ever starts the projections).
         writer_engine.dispose()
         personal.setup()
-        jobs = job_queue_from_settings(settings)
+        # Filled below, once the services the jobs call exist.
+        table: dict[str, Callable[..., Any]] = {}
+        jobs = job_queue_from_settings(settings, table)
         reactions = ReactionRunner(
             recorder=app.recorder,
             mapper=app.mapper,
@@ -285,25 +290,26 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
     customers = CustomerService(platform, kit)
     teams = TeamService(platform, kit, users)
     platform.listeners.append(lambda *_: reactions.wake())
-    runtime = Runtime(mailer=mailer_from_settings(settings), claims=claims_from_settings(settings))
-    IdentityMails(users, customers, teams, settings.public_url).register(runtime.composers)
-    # Jobs run in this process (the in-process queue, ``orion worker``) use these objects.
-    install(runtime)
+    composers = MailComposer()
+    IdentityMails(users, customers, teams, settings.public_url).register(composers)
     catalog = CatalogService(platform)
     inventory = InventoryService(platform, catalog)
     carts = CartService(platform, inventory, catalog, keyring)
     commerce = CommerceSetupService(platform)
     orders = OrderService(platform, inventory, carts, commerce, personal)
     read = ReadModels(reader_engine, registry, erased=personal.erased)
-    OrderMails(orders, lambda store_id, order_id: order_number(read, store_id, order_id)).register(
-        runtime.composers
+    OrderMails(
+        orders, lambda store_id, order_id: get_order_number(read, store_id, order_id)
+    ).register(composers)
+    job_services = JobServices(
+        mail=MailKit(mailer_from_settings(settings), composers, claims_from_settings(settings)),
+        accounts={"user": users, "customer": customers},
+        payment_timeouts=PaymentTimeouts(
+            orders, lambda now: list_pending_payment_orders(read, now)
+        ),
+        hold_sweep=HoldSweep(inventory, lambda now: list_expired_holds(read, now)),
     )
-    runtime.services[ACCOUNT_SERVICES["user"]] = users
-    runtime.services[ACCOUNT_SERVICES["customer"]] = customers
-    runtime.services[PAYMENT_TIMEOUTS] = PaymentTimeouts(
-        orders, lambda now: pending_payment_orders(read, now)
-    )
-    runtime.services[HOLD_SWEEP] = HoldSweep(inventory, lambda now: list_expired_holds(read, now))
+    table.update(job_table(job_services))
     return Orion(
         settings=settings,
         app=app,
@@ -324,5 +330,6 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
         reactions=reactions,
         scheduler=Scheduler(jobs),
         jobs=jobs,
-        runtime=runtime,
+        job_services=job_services,
+        job_table=table,
     )

@@ -264,15 +264,18 @@ def worker(
     import redis
     from rq import Queue, SimpleWorker
 
-    from adapters.queue import QUEUE_NAME
-    from workers.runtime import install
+    from adapters.queue import QUEUE_NAME, rq_job_class
 
     orion = _orion(settings)
-    install(orion.runtime)  # the jobs' mailer and composers, as bootstrap built them
     connection = redis.Redis.from_url(settings.redis_url)
     # SimpleWorker runs each job in this process instead of a fork per job: the bootstrapped
-    # application (and its connection pools, which are not fork-safe) serves every job.
-    rq_worker = SimpleWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection)
+    # application (and its connection pools, which are not fork-safe) serves every job. Its
+    # jobs are found by name in the job table bootstrap built, their collaborators bound.
+    rq_worker = SimpleWorker(
+        [Queue(QUEUE_NAME, connection=connection)],
+        connection=connection,
+        job_class=rq_job_class(orion.job_table),
+    )
     niceness = lower_priority(settings.worker_nice)
     typer.echo(
         f"worker on {redact_url(settings.redis_url)}, queue {QUEUE_NAME!r}, CPU priority nice "

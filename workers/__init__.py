@@ -1,1 +1,2 @@
-"""Background jobs (RQ): each job takes ids, bootstraps, and calls one application use case."""
+"""Background jobs: each takes ids and calls one application use case, through collaborators
+the composition root binds once per process (``workers.table``)."""

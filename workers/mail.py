@@ -1,13 +1,16 @@
-"""The mail job: compose from ids, send once."""
+"""The mail jobs: compose from ids, send once."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from rq.timeouts import BaseTimeoutException
 
-from workers.runtime import get_runtime
+from application.mail import MailComposer, Mailer
+from application.reactions import SEND_MAIL, SEND_MAILS
+from workers.job import job
 
 log = logging.getLogger("orion.workers.mail")
 
@@ -15,7 +18,27 @@ log = logging.getLogger("orion.workers.mail")
 CLAIM_TTL_SECONDS = 7 * 24 * 3600
 
 
-def send_mail(kind: str, ref: dict[str, Any], dedupe_key: str) -> str:
+class Claims(Protocol):
+    """Claims on keys that expire: "this mail is being (or was) sent" (``adapters.claims``)."""
+
+    def claim(self, key: str, ttl_seconds: int) -> bool:
+        """True if this caller now holds ``key``; False if someone already did."""
+        ...
+
+    def release(self, key: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class MailKit:
+    """What the mail jobs need: the mailer, the composers of every kind, the dedupe claims."""
+
+    mailer: Mailer
+    composers: MailComposer
+    claims: Claims
+
+
+@job(SEND_MAIL)
+def send_mail(mail: MailKit, kind: str, ref: dict[str, Any], dedupe_key: str) -> str:
     """Compose the mail ``kind`` for ``ref`` (ids only) and send it, at most once per key.
 
     Enqueueing is at-least-once (a reactor may enqueue again after a crash, RQ retries), so the
@@ -23,19 +46,18 @@ def send_mail(kind: str, ref: dict[str, Any], dedupe_key: str) -> str:
     raises, so that a retry can send. A crash between sending and finishing keeps the claim and
     loses nothing but a duplicate: we prefer that to sending twice.
     """
-    runtime = get_runtime()
     key = f"mail:{dedupe_key}"
-    if not runtime.claims.claim(key, CLAIM_TTL_SECONDS):
+    if not mail.claims.claim(key, CLAIM_TTL_SECONDS):
         log.info("mail %s (%s) already sent or being sent: skipped", kind, dedupe_key)
         return "duplicate"
     try:
-        message = runtime.composers.compose(kind, ref)
+        message = mail.composers.compose(kind, ref)
         if message is None:
             log.info("mail %s (%s): nothing to send any more", kind, dedupe_key)
             return "nothing to send"
-        runtime.mailer.send(message)
+        mail.mailer.send(message)
     except BaseException:
-        runtime.claims.release(key)
+        mail.claims.release(key)
         raise
     log.info("mail %s (%s) sent", kind, dedupe_key)
     return "sent"
@@ -45,7 +67,8 @@ class MailsFailed(Exception):
     """Some mails of a gathered job failed; a retry of the job sends those (and only those)."""
 
 
-def send_mails(mails: list[list[Any]]) -> str:
+@job(SEND_MAILS)
+def send_mails(mail: MailKit, mails: list[list[Any]]) -> str:
     """``send_mail`` for each ``[kind, ref, dedupe_key]`` of a gathered job.
 
     One failure does not hold the others back: every mail is tried, then the job fails if any
@@ -55,7 +78,7 @@ def send_mails(mails: list[list[Any]]) -> str:
     failed = 0
     for kind, ref, dedupe_key in mails:
         try:
-            outcome = send_mail(kind, ref, dedupe_key)
+            outcome = send_mail.run(mail, kind, ref, dedupe_key)
         except BaseTimeoutException:
             raise  # the job's time is up: the mails not sent yet wait for the retry
         except Exception as error:

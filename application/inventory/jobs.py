@@ -23,6 +23,8 @@ from domain.shared.errors import OrionError
 log = logging.getLogger("orion.inventory.jobs")
 
 SWEEP_ACTOR = "system:hold-expiry"
+# The job's stable name (the scheduler queues it every minute; Redis keeps the name).
+RELEASE_EXPIRED_HOLDS = "workers.inventory.release_expired_holds"
 
 # (now) -> (store id, location id, SKU) of the stock items that may hold expired holds.
 ExpiredHolds = Callable[[datetime], Iterable[tuple[UUID, UUID, str]]]

@@ -22,6 +22,8 @@ from domain.shared.errors import OrionError
 log = logging.getLogger("orion.orders.jobs")
 
 TIMEOUT_ACTOR = "system:payment-timeout"
+# The job's stable name (the scheduler queues it every minute; Redis keeps the name).
+CANCEL_OVERDUE_ORDERS = "workers.orders.cancel_overdue_orders"
 
 # (now) -> (store id, order id) of the orders that may be overdue at ``now``.
 PendingOrders = Callable[[datetime], Iterable[tuple[UUID, UUID]]]

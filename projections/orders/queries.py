@@ -19,6 +19,7 @@ from domain.shared.errors import ValidationError
 from projections.erasure import mask_erased
 from projections.errors import ReadModelNotReadyError
 from projections.inventory.queries import list_low_stock
+from projections.orders.numbers import NAME as NUMBERS
 from projections.read import ReadModels, as_utc, decode_cursor, encode_cursor
 from projections.text import fold
 
@@ -64,6 +65,8 @@ TIMELINE_COLUMNS = ("version", "type", "summary", "actor", "details", "at")
 MAX_DASHBOARD_DAYS = 366
 TOP_PRODUCTS = 10
 LOW_STOCK_ITEMS = 50
+PENDING_PAYMENT = "pending_payment"
+OVERDUE_BATCH = 1000  # overdue orders per run of the payment timeout: the rest a minute later
 _NUMBER = re.compile(r"^(?:[A-Za-z0-9_-]+-)?0*(\d{1,9})$")
 
 
@@ -263,6 +266,52 @@ def low_stock(rm: ReadModels, store_id: UUID, now: datetime) -> list[dict[str, A
         return list_low_stock(rm, store_id, now=now, limit=LOW_STOCK_ITEMS)
     except (SQLAlchemyError, LookupError, ReadModelNotReadyError):
         return []
+
+
+# -- for the payment timeout, checkout and the confirmation mail ---------------------------------
+
+
+def list_pending_payment_orders(
+    rm: ReadModels, now: datetime, *, limit: int = OVERDUE_BATCH
+) -> list[tuple[UUID, UUID]]:
+    """(store id, order id) of the orders the read model has pending payment and due by
+    ``now``, the longest due first. The aggregate decides for each (the read model may lag);
+    an order the read model has not seen yet is found a minute later."""
+    if "orders" not in rm.registry.projections:
+        return []
+    try:
+        orders = rm.tables("orders")["orders"]
+    except ReadModelNotReadyError:
+        return []
+    query = (
+        select(orders.c.store_id, orders.c.order_id)
+        .where(
+            orders.c.status == PENDING_PAYMENT,
+            orders.c.payment_due_at.is_not(None),
+            orders.c.payment_due_at <= now,
+        )
+        .order_by(orders.c.payment_due_at)
+        .limit(limit)
+    )
+    with rm.engine.connect() as conn:
+        return [(row.store_id, row.order_id) for row in conn.execute(query)]
+
+
+def get_order_number(rm: ReadModels, store_id: UUID, order_id: UUID) -> str | None:
+    """The order's number ("ACME-000042"), or None while the numbers read model has not
+    reached it (``projections/orders/numbers.py``): checkout answers with it."""
+    if NUMBERS not in rm.registry.projections:
+        return None
+    try:
+        numbers = rm.tables(NUMBERS)["numbers"]
+    except ReadModelNotReadyError:
+        return None
+    query = select(numbers.c.number_text).where(
+        numbers.c.store_id == store_id, numbers.c.order_id == order_id
+    )
+    with rm.engine.connect() as conn:
+        number = conn.execute(query).scalar()
+    return str(number) if number is not None else None
 
 
 # -- helpers --------------------------------------------------------------------------------------

@@ -35,10 +35,10 @@ from domain.cart.aggregates import Cart
 from domain.inventory.aggregates import StockItem
 from interfaces.bootstrap import Orion, bootstrap
 from interfaces.settings import Settings
+from projections.orders.queries import get_order_number
 from tests.conftest import ADMIN_TOKEN, SECRET_KEY, reset_pg
 from tests.integration.api.test_checkout import guest_body, open_shop, placed_orders
 from tests.integration.jobs.conftest import free_port
-from workers.orders import order_number
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 UNITS = 10
@@ -273,7 +273,7 @@ def test_100_concurrent_checkouts_for_10_units_make_10_orders(
     emptied = [c for c in carts if not orion.platform.find(Cart, c).lines]  # type: ignore[union-attr]
     assert len(emptied) == UNITS
     # Numbers: gap-free, 1 to 10, in the order the log placed them.
-    numbers = sorted(str(order_number(orion.read, shop.id, o)) for o in orders)
+    numbers = sorted(str(get_order_number(orion.read, shop.id, o)) for o in orders)
     assert numbers == [f"{shop.code.upper()}-{n:06d}" for n in range(1, UNITS + 1)]
     assert {b["order_number"] for s, b in answers if s == 201} <= {*numbers, None}
 

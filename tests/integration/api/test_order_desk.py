@@ -18,6 +18,7 @@ from application.cart.app import CartRef
 from application.context import CommandContext
 from application.orders.app import CheckoutDetails, Placed
 from interfaces.bootstrap import Orion
+from projections.orders.queries import get_order_number
 from tests.builders import Api, random_code, random_sku, variant
 from tests.integration.api.test_shop_account import (
     account,
@@ -28,7 +29,6 @@ from tests.integration.api.test_shop_account import (
     register,
 )
 from tests.integration.api.test_store_customers import key_for
-from workers.orders import order_number
 
 CTX = CommandContext(actor="test:orders")
 SHIPPING = 490
@@ -147,7 +147,7 @@ def test_numbers_are_gap_free_and_sequential_per_store(orion: Orion, api: Api) -
         assert [UUID(o["id"]) for o in reversed(items)] == [p.order_id for p in mine]
         # The small numbers model that checkout waits for numbers them the same way.
         orion.projections.run_until_caught_up(["order_numbers"], timeout=30)
-        assert [order_number(orion.read, shop.store_id, UUID(o["id"])) for o in items] == [
+        assert [get_order_number(orion.read, shop.store_id, UUID(o["id"])) for o in items] == [
             o["number_text"] for o in items
         ]
 

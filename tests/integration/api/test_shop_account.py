@@ -433,7 +433,7 @@ def test_a_reset_request_answers_alike_and_before_anything_is_written(
     (one queued job, nothing written); the job writes the reset afterwards."""
     code, email = store["code"], random_email()
     made = register(client, code, email)
-    jobs = HeldJobs()
+    jobs = HeldJobs(orion.job_table)
     monkeypatch.setattr(orion, "jobs", jobs)
     head = orion.platform.head()
     request = f"{account(code)}/password-reset/request"

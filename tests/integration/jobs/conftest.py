@@ -12,7 +12,7 @@ import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,14 +22,17 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from rq import Queue, SimpleWorker
 
+from adapters.claims import RedisClaims
 from adapters.mail import SmtpMailer
-from adapters.queue import RQJobQueue
+from adapters.queue import JobTable, RQJobQueue, rq_job_class
 from adapters.reactions import ReactionRunner
+from application.mail import Mailer
 from application.reactions import Reaction
 from interfaces.bootstrap import Orion, bootstrap
 from interfaces.settings import Settings
 from tests.conftest import _service_missing
-from workers.runtime import RedisClaims, Runtime, install
+from workers.mail import Claims, MailKit
+from workers.table import job_table
 
 REDIS_URL = os.environ.get("ORION_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -111,6 +114,25 @@ def refusing_smtp_url() -> Iterator[str]:
     controller.stop()
 
 
+def jobs_mailing_by(orion: Orion, mailer: Mailer, claims: Claims) -> JobTable:
+    """Orion's job table, its mails sent by ``mailer`` with ``claims``: the jobs a worker
+    running against the test's own SMTP server and Redis keys would run."""
+    mail = MailKit(mailer, orion.job_services.mail.composers, claims)
+    return job_table(replace(orion.job_services, mail=mail))
+
+
+def rq_worker(redis_url: str, queue_name: str, table: JobTable) -> SimpleWorker:
+    """An RQ worker on the queue ``queue_name`` that runs jobs from ``table``, as ``orion
+    worker`` does; named after the queue (the test's token), so its keys are cleaned up."""
+    connection = redis.Redis.from_url(redis_url)
+    return SimpleWorker(
+        [Queue(queue_name, connection=connection)],
+        connection=connection,
+        name=f"{queue_name}-w",
+        job_class=rq_job_class(table),
+    )
+
+
 MailPipeline = tuple[ReactionRunner, SimpleWorker]
 
 
@@ -128,21 +150,12 @@ def mail_pipeline_for(
         reactions=[Reaction(f"{redis_ns}-{reaction.name}", reaction.topics, reaction.react)],
     )
     runner.setup()
-    previous = install(
-        Runtime(
-            mailer=SmtpMailer(smtp_url, sender=sender),
-            composers=orion.runtime.composers,
-            claims=RedisClaims(redis_url, prefix=f"{redis_ns}:claim:"),
-        )
+    table = jobs_mailing_by(
+        orion,
+        SmtpMailer(smtp_url, sender=sender),
+        RedisClaims(redis_url, prefix=f"{redis_ns}:claim:"),
     )
-    connection = redis.Redis.from_url(redis_url)
-    worker = SimpleWorker(
-        [Queue(redis_ns, connection=connection)], connection=connection, name=f"{redis_ns}-w"
-    )
-    try:
-        yield runner, worker
-    finally:
-        install(previous)
+    yield runner, rq_worker(redis_url, redis_ns, table)
 
 
 def deliver(pipeline: MailPipeline) -> None:

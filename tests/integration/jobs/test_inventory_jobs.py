@@ -7,21 +7,20 @@ from __future__ import annotations
 from uuid import UUID
 
 import redis
-from rq import Queue, SimpleWorker
+from rq import Queue
 
 from adapters.queue import InlineJobQueue, RQJobQueue
 from adapters.scheduler import EXPIRED_HOLDS, Schedule, Scheduler
 from application.cart.app import CartRef
-from application.inventory.jobs import SWEEP_ACTOR
+from application.inventory.jobs import RELEASE_EXPIRED_HOLDS, SWEEP_ACTOR
 from domain.inventory.aggregates import StockItem
 from domain.inventory.values import checkout_hold_id
 from domain.shared.events import event_metadata
 from interfaces.bootstrap import Orion
 from projections.inventory import queries
 from tests.integration.api.test_checkout import ADMIN, SHOPPER, Shop, open_shop
-from tests.integration.jobs.conftest import MovableClock
+from tests.integration.jobs.conftest import MovableClock, rq_worker
 from tests.integration.jobs.test_order_jobs import place
-from workers.inventory import release_expired_holds
 
 HOLD_MINUTES = 15
 MINUTE = 60.0
@@ -93,7 +92,7 @@ def test_the_scheduler_releases_expired_holds_in_process(
 
     # Another run (another process's, or a read model still lagging) writes nothing more.
     head = orion.platform.head()
-    assert release_expired_holds() == 0
+    assert orion.job_table[RELEASE_EXPIRED_HOLDS]() == 0
     assert orion.platform.head() == head
 
 
@@ -103,7 +102,7 @@ def test_the_release_runs_as_an_rq_job_on_redis(
     orion, clock = clocked
     shop, cart_id = expired_hold_then_sold_out(orion, clock)
     # The production path: the scheduler queues on Redis, ``orion worker`` runs the job (here
-    # a worker in this process, with the runtime that bootstrap installed).
+    # a worker in this process, with the job table that bootstrap built).
     queue = RQJobQueue(redis_url, name=redis_ns)
     schedule = Schedule(f"{redis_ns}-{EXPIRED_HOLDS.name}", EXPIRED_HOLDS.func, MINUTE)
     wall = [2_000_000.0 * MINUTE + 5]
@@ -115,7 +114,7 @@ def test_the_release_runs_as_an_rq_job_on_redis(
     connection = redis.Redis.from_url(redis_url)
     rq_queue = Queue(redis_ns, connection=connection)
     assert rq_queue.count == 1  # two schedulers, one job for the slot
-    SimpleWorker([rq_queue], connection=connection, name=f"{redis_ns}-w").work(burst=True)
+    rq_worker(redis_url, redis_ns, orion.job_table).work(burst=True)
     finished = rq_queue.finished_job_registry.get_job_ids()
     assert len(finished) == 1
     job = rq_queue.fetch_job(finished[0])

@@ -12,7 +12,6 @@ import socket
 import ssl
 import threading
 import zlib
-from collections.abc import Iterator
 from dataclasses import replace
 from email.message import EmailMessage
 from email.policy import default as default_policy
@@ -27,24 +26,23 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from rq import Queue, SimpleWorker
 from rq.job import Job as RQJob
 from rq.job import JobStatus
 from rq.timeouts import JobTimeoutException
 
+from adapters.claims import MemoryClaims, RedisClaims
 from adapters.mail import (
     ConsoleMailer,
     FileOutboxMailer,
     SmtpMailer,
     mailer_from_settings,
 )
-from adapters.queue import InlineJobQueue, RQJobQueue
-from application.mail import MailComposer, MailMessage
+from adapters.queue import InlineJobQueue, JobTable, RQJobQueue
+from application.mail import MailComposer, Mailer, MailMessage
 from application.reactions import gather_mails, mail_job
 from interfaces.settings import Settings
-from tests.integration.jobs.conftest import Inbox, SmtpServer, free_port
-from workers.mail import send_mail, send_mails
-from workers.runtime import Claims, MemoryClaims, RedisClaims, Runtime, install
+from tests.integration.jobs.conftest import Inbox, SmtpServer, free_port, rq_worker
+from workers.mail import Claims, MailKit, send_mail, send_mails
 
 SEND = "workers.mail.send_mail"
 SENDER = "Orion Test <no-reply@orion.test>"
@@ -80,26 +78,17 @@ def composers() -> MailComposer:
     return registry
 
 
-@pytest.fixture
-def use_runtime() -> Iterator[Any]:
-    """Install a runtime for the test, and put the previous one back afterwards."""
-    previous: list[Runtime | None] = []
-
-    def use(mailer: Any, claims: Claims) -> Runtime:
-        runtime = Runtime(mailer=mailer, composers=composers(), claims=claims)
-        previous.append(install(runtime))
-        return runtime
-
-    yield use
-    if previous:
-        install(previous[0])
+def kit(mailer: Mailer, claims: Claims) -> MailKit:
+    return MailKit(mailer, composers(), claims)
 
 
-def run_worker(redis_url: str, queue_name: str) -> None:
-    connection = redis.Redis.from_url(redis_url)
-    queue = Queue(queue_name, connection=connection)
-    # Named after the queue (the test's token), so that the fixture cleans its keys up too.
-    SimpleWorker([queue], connection=connection, name=f"{queue_name}-worker").work(burst=True)
+def mail_jobs(mail: MailKit) -> JobTable:
+    """The mail jobs, bound to ``mail``: the part of Orion's job table these tests run."""
+    return {send_mail.name: send_mail.bind(mail), send_mails.name: send_mails.bind(mail)}
+
+
+def run_worker(redis_url: str, queue_name: str, mail: MailKit) -> None:
+    rq_worker(redis_url, queue_name, mail_jobs(mail)).work(burst=True)
 
 
 def parse(envelope: Any) -> EmailMessage:
@@ -112,9 +101,9 @@ def parse(envelope: Any) -> EmailMessage:
 
 
 def test_rq_job_delivers_the_composed_mail(
-    redis_url: str, redis_ns: str, smtp_server: SmtpServer, use_runtime: Any
+    redis_url: str, redis_ns: str, smtp_server: SmtpServer
 ) -> None:
-    use_runtime(
+    mail = kit(
         SmtpMailer(smtp_server.url, sender=SENDER),
         RedisClaims(redis_url, prefix=f"{redis_ns}:claim:"),
     )
@@ -122,7 +111,7 @@ def test_rq_job_delivers_the_composed_mail(
     job = mail_job("test.welcome", {"user_id": "u1"}, dedupe_key=f"welcome:u1:{redis_ns}")
     queue.enqueue(job.func, *job.args, job_id=f"{redis_ns}-1")
 
-    run_worker(redis_url, redis_ns)
+    run_worker(redis_url, redis_ns, mail)
 
     assert len(smtp_server.inbox.envelopes) == 1
     envelope = smtp_server.inbox.envelopes[0]
@@ -142,15 +131,15 @@ def test_rq_job_delivers_the_composed_mail(
 
 
 def test_redis_never_holds_the_address_or_the_token(
-    redis_url: str, redis_ns: str, smtp_server: SmtpServer, use_runtime: Any
+    redis_url: str, redis_ns: str, smtp_server: SmtpServer
 ) -> None:
-    use_runtime(
+    mail = kit(
         SmtpMailer(smtp_server.url, sender=SENDER),
         RedisClaims(redis_url, prefix=f"{redis_ns}:claim:"),
     )
     queue = RQJobQueue(redis_url, name=redis_ns)
     queue.enqueue(SEND, "test.welcome", {"user_id": "u2"}, f"k:{redis_ns}", job_id=f"{redis_ns}-a")
-    run_worker(redis_url, redis_ns)
+    run_worker(redis_url, redis_ns, mail)
     assert len(smtp_server.inbox.envelopes) == 1
 
     client = redis.Redis.from_url(redis_url)
@@ -180,9 +169,9 @@ def test_mail_ref_refuses_addresses() -> None:
 
 
 def test_a_mail_enqueued_twice_is_sent_once(
-    redis_url: str, redis_ns: str, smtp_server: SmtpServer, use_runtime: Any
+    redis_url: str, redis_ns: str, smtp_server: SmtpServer
 ) -> None:
-    use_runtime(
+    mail = kit(
         SmtpMailer(smtp_server.url, sender=SENDER),
         RedisClaims(redis_url, prefix=f"{redis_ns}:claim:"),
     )
@@ -197,7 +186,7 @@ def test_a_mail_enqueued_twice_is_sent_once(
     # Another job id, same dedupe key (enqueued again after the first job's record expired).
     queue.enqueue(SEND, *args, job_id=f"{redis_ns}-y")
 
-    run_worker(redis_url, redis_ns)
+    run_worker(redis_url, redis_ns, mail)
 
     assert len(smtp_server.inbox.envelopes) == 1
     second = RQJob.fetch(f"{redis_ns}-y", connection=queue.connection)
@@ -210,15 +199,14 @@ def test_a_refused_mail_releases_its_claim_for_the_retry(
     redis_ns: str,
     refusing_smtp_url: str,
     smtp_server: SmtpServer,
-    use_runtime: Any,
 ) -> None:
     claims = RedisClaims(redis_url, prefix=f"{redis_ns}:claim:")
-    use_runtime(SmtpMailer(refusing_smtp_url, sender=SENDER), claims)
+    mail = kit(SmtpMailer(refusing_smtp_url, sender=SENDER), claims)
     queue = RQJobQueue(redis_url, name=redis_ns)
     dedupe = f"welcome:u4:{redis_ns}"
     queue.enqueue(SEND, "test.welcome", {"user_id": "u4"}, dedupe, job_id=f"{redis_ns}-r")
 
-    run_worker(redis_url, redis_ns)
+    run_worker(redis_url, redis_ns, mail)
 
     assert claims.redis.exists(f"{redis_ns}:claim:mail:{dedupe}") == 0
     job = RQJob.fetch(f"{redis_ns}-r", connection=queue.connection)
@@ -227,16 +215,16 @@ def test_a_refused_mail_releases_its_claim_for_the_retry(
     assert job.retries_left == 2
 
     # The retry, once the server accepts again, sends the mail.
-    use_runtime(SmtpMailer(smtp_server.url, sender=SENDER), claims)
-    assert send_mail("test.welcome", {"user_id": "u4"}, dedupe) == "sent"
+    mail = kit(SmtpMailer(smtp_server.url, sender=SENDER), claims)
+    assert send_mail.run(mail, "test.welcome", {"user_id": "u4"}, dedupe) == "sent"
     assert len(smtp_server.inbox.envelopes) == 1
     assert claims.redis.exists(f"{redis_ns}:claim:mail:{dedupe}") == 1
 
 
 def test_a_gathered_job_sends_each_mail_once_and_its_retry_only_the_failed(
-    redis_url: str, redis_ns: str, smtp_server: SmtpServer, use_runtime: Any
+    redis_url: str, redis_ns: str, smtp_server: SmtpServer
 ) -> None:
-    use_runtime(
+    mail = kit(
         SmtpMailer(smtp_server.url, sender=SENDER),
         RedisClaims(redis_url, prefix=f"{redis_ns}:claim:"),
     )
@@ -252,7 +240,7 @@ def test_a_gathered_job_sends_each_mail_once_and_its_retry_only_the_failed(
     queue.enqueue(gathered.func, *gathered.args, job_id=gathered.job_id)
     UNREADABLE.add("g1")
     try:
-        run_worker(redis_url, redis_ns)
+        run_worker(redis_url, redis_ns, mail)
     finally:
         UNREADABLE.clear()
 
@@ -262,47 +250,47 @@ def test_a_gathered_job_sends_each_mail_once_and_its_retry_only_the_failed(
     assert job.get_status() == JobStatus.SCHEDULED  # RQ retries the job
 
     # The retry: the two sent hold their claims; only the failed one goes out.
-    assert send_mails(*gathered.args) == "2 duplicate, 1 sent"
+    assert send_mails.run(mail, *gathered.args) == "2 duplicate, 1 sent"
     subjects = [parse(e)["Subject"] for e in smtp_server.inbox.envelopes]
     assert subjects == ["Welcome g0", "Welcome g2", "Welcome g1"]
 
 
-def test_a_gathered_job_stops_when_its_time_is_up(
-    smtp_server: SmtpServer, use_runtime: Any
-) -> None:
-    use_runtime(SmtpMailer(smtp_server.url, sender=SENDER), MemoryClaims())
+def test_a_gathered_job_stops_when_its_time_is_up(smtp_server: SmtpServer) -> None:
+    mail = kit(SmtpMailer(smtp_server.url, sender=SENDER), MemoryClaims())
     mails = [["test.welcome", {"user_id": u}, f"welcome:{u}"] for u in ("t0", "t1", "t2")]
     SLOW.add("t1")
     try:
         with pytest.raises(JobTimeoutException):
-            send_mails(mails)
+            send_mails.run(mail, mails)
     finally:
         SLOW.clear()
     # Not swallowed as one failed mail: the rest waits for the retry, which sends it.
     assert [parse(e)["Subject"] for e in smtp_server.inbox.envelopes] == ["Welcome t0"]
-    assert send_mails(mails) == "1 duplicate, 2 sent"
+    assert send_mails.run(mail, mails) == "1 duplicate, 2 sent"
 
 
-def test_refused_send_raises_and_releases(refusing_smtp_url: str, use_runtime: Any) -> None:
+def test_refused_send_raises_and_releases(refusing_smtp_url: str) -> None:
     claims = MemoryClaims()
-    use_runtime(SmtpMailer(refusing_smtp_url, sender=SENDER), claims)
+    mail = kit(SmtpMailer(refusing_smtp_url, sender=SENDER), claims)
     with pytest.raises(smtplib.SMTPRecipientsRefused):
-        send_mail("test.welcome", {"user_id": "u5"}, "k5")
+        send_mail.run(mail, "test.welcome", {"user_id": "u5"}, "k5")
     assert claims.claim("mail:k5", 60)  # free again
 
 
-def test_nothing_to_send_for_an_erased_recipient(smtp_server: SmtpServer, use_runtime: Any) -> None:
-    use_runtime(SmtpMailer(smtp_server.url, sender=SENDER), MemoryClaims())
-    assert send_mail("test.welcome", {"user_id": "erased"}, "k-erased") == "nothing to send"
+def test_nothing_to_send_for_an_erased_recipient(smtp_server: SmtpServer) -> None:
+    mail = kit(SmtpMailer(smtp_server.url, sender=SENDER), MemoryClaims())
+    assert (
+        send_mail.run(mail, "test.welcome", {"user_id": "erased"}, "k-erased") == "nothing to send"
+    )
     assert smtp_server.inbox.envelopes == []
 
 
 # -- the in-process queue (embedded default) ---------------------------------------------------
 
 
-def test_inline_queue_sends_once_on_its_thread(smtp_server: SmtpServer, use_runtime: Any) -> None:
-    use_runtime(SmtpMailer(smtp_server.url, sender=SENDER), MemoryClaims())
-    queue = InlineJobQueue(retry_intervals=(0.01, 0.01, 0.01))
+def test_inline_queue_sends_once_on_its_thread(smtp_server: SmtpServer) -> None:
+    mail = kit(SmtpMailer(smtp_server.url, sender=SENDER), MemoryClaims())
+    queue = InlineJobQueue(mail_jobs(mail), retry_intervals=(0.01, 0.01, 0.01))
     for job_id in ("a", "a", "b"):  # "a" twice: one job; "b": another job, same dedupe key
         queue.enqueue(SEND, "test.welcome", {"user_id": "u6"}, "welcome:u6", job_id=job_id)
     assert queue.drain(timeout=10)
@@ -324,8 +312,8 @@ def flaky(name: str, failures: int) -> None:
 
 
 def test_inline_queue_retries_logs_and_survives(caplog: pytest.LogCaptureFixture) -> None:
-    queue = InlineJobQueue(retry_intervals=(0.01, 0.01, 0.01))
-    here = f"{__name__}.flaky"
+    here = "test.flaky"
+    queue = InlineJobQueue({here: flaky}, retry_intervals=(0.01, 0.01, 0.01))
     with caplog.at_level(logging.ERROR, logger="orion.workers.queue"):
         queue.enqueue(here, "twice", 2, job_id="twice")
         queue.enqueue(here, "always", 99)

@@ -11,13 +11,16 @@ from uuid import UUID
 
 import pytest
 
+from adapters.claims import RedisClaims
 from adapters.mail import SmtpMailer
 from adapters.queue import InlineJobQueue
 from adapters.scheduler import EXPIRED_HOLDS, PAYMENT_TIMEOUT, Scheduler
 from application.cart.app import CartRef
 from application.context import CommandContext
 from application.orders.app import CheckoutDetails
+from application.orders.jobs import CANCEL_OVERDUE_ORDERS
 from application.orders.mails import CONFIRMATION, OrderNotNumberedYetError, order_mail_reaction
+from application.reactions import SEND_MAIL
 from domain.inventory.aggregates import StockItem
 from domain.shared.events import event_metadata
 from interfaces.bootstrap import Orion
@@ -28,11 +31,9 @@ from tests.integration.jobs.conftest import (
     MovableClock,
     SmtpServer,
     deliver,
+    jobs_mailing_by,
     mail_pipeline_for,
 )
-from workers.mail import send_mail
-from workers.orders import cancel_overdue_orders
-from workers.runtime import RedisClaims, Runtime, install
 
 SHOPPER = CommandContext(actor="anonymous:-")
 ADMIN = CommandContext(actor="platform_admin:test")
@@ -130,50 +131,51 @@ def test_a_mail_waits_for_the_order_number_and_is_not_sent_to_an_erased_person(
     released, so the queue's retry sends it; once the person is erased, nothing is sent."""
     shop = open_shop(orion)
     order_id = place(orion, shop, {shop.skus[0]: 1})
-    previous = install(
-        Runtime(
-            mailer=SmtpMailer(smtp_server.url, sender="Shop <no-reply@orion.test>"),
-            composers=orion.runtime.composers,
-            claims=RedisClaims(redis_url, prefix=f"{redis_ns}:claim:"),
-        )
-    )
-    try:
-        args = (CONFIRMATION, {"order_id": str(order_id)}, f"order-confirmation:{order_id}")
-        with pytest.raises(OrderNotNumberedYetError):
-            send_mail(*args)
-        assert smtp_server.inbox.envelopes == []
-        orion.projections.run_until_caught_up(timeout=30)
-        assert send_mail(*args) == "sent"  # the retry
-        assert send_mail(*args) == "duplicate"
-        assert len(smtp_server.inbox.envelopes) == 1
+    send_mail = jobs_mailing_by(
+        orion,
+        SmtpMailer(smtp_server.url, sender="Shop <no-reply@orion.test>"),
+        RedisClaims(redis_url, prefix=f"{redis_ns}:claim:"),
+    )[SEND_MAIL]
+    args = (CONFIRMATION, {"order_id": str(order_id)}, f"order-confirmation:{order_id}")
+    with pytest.raises(OrderNotNumberedYetError):
+        send_mail(*args)
+    assert smtp_server.inbox.envelopes == []
+    orion.projections.run_until_caught_up(timeout=30)
+    assert send_mail(*args) == "sent"  # the retry
+    assert send_mail(*args) == "duplicate"
+    assert len(smtp_server.inbox.envelopes) == 1
 
-        # A customer's order: erased, their contact in the order is gone, and so is the mail.
-        session = orion.customers.register(
-            SHOPPER, shop.id, email="erase.me@example.org", password="a long passphrase 1"
-        )
-        customer_id = session.account_id
-        orion.carts.add(
-            SHOPPER, shop.id, CartRef(customer_id=customer_id), sku=shop.skus[1], quantity=1
-        )
-        theirs = orion.orders.checkout(
-            CommandContext(actor=f"customer:{customer_id}", idempotency_key="k1"),
-            shop.id,
-            CartRef(customer_id=customer_id),
-            CheckoutDetails(
-                shipping_rate_id=shop.rate_id, payment_method="manual", shipping_address=address()
-            ),
-            customer_id=customer_id,
-        ).order_id
-        orion.customers.erase(ADMIN, shop.id, customer_id, by="customer")
-        orion.projections.run_until_caught_up(timeout=30)
-        erased = (CONFIRMATION, {"order_id": str(theirs)}, f"order-confirmation:{theirs}")
-        assert send_mail(*erased) == "nothing to send"
-        assert len(smtp_server.inbox.envelopes) == 1
-    finally:
-        install(previous)
+    # A customer's order: erased, their contact in the order is gone, and so is the mail.
+    session = orion.customers.register(
+        SHOPPER, shop.id, email="erase.me@example.org", password="a long passphrase 1"
+    )
+    customer_id = session.account_id
+    orion.carts.add(
+        SHOPPER, shop.id, CartRef(customer_id=customer_id), sku=shop.skus[1], quantity=1
+    )
+    theirs = orion.orders.checkout(
+        CommandContext(actor=f"customer:{customer_id}", idempotency_key="k1"),
+        shop.id,
+        CartRef(customer_id=customer_id),
+        CheckoutDetails(
+            shipping_rate_id=shop.rate_id, payment_method="manual", shipping_address=address()
+        ),
+        customer_id=customer_id,
+    ).order_id
+    orion.customers.erase(ADMIN, shop.id, customer_id, by="customer")
+    orion.projections.run_until_caught_up(timeout=30)
+    erased = (CONFIRMATION, {"order_id": str(theirs)}, f"order-confirmation:{theirs}")
+    assert send_mail(*erased) == "nothing to send"
+    assert len(smtp_server.inbox.envelopes) == 1
 
 
 # -- the payment timeout ----------------------------------------------------------------------
+
+
+def cancel_overdue(orion: Orion) -> int:
+    """The payment timeout's job, run as a worker of this process runs it."""
+    cancelled: int = orion.job_table[CANCEL_OVERDUE_ORDERS]()
+    return cancelled
 
 
 def available(orion: Orion, shop: Shop, sku: str) -> int:
@@ -199,11 +201,11 @@ def test_overdue_orders_are_cancelled_and_their_stock_released(
     # Not due yet: nothing happens.
     clock.advance(minutes=59)
     head = orion.platform.head()
-    assert cancel_overdue_orders() == 0
+    assert cancel_overdue(orion) == 0
     assert orion.platform.head() == head
 
     clock.advance(minutes=2)
-    assert cancel_overdue_orders() == 1
+    assert cancel_overdue(orion) == 1
     assert orion.orders.get(shop.id, overdue).status == "cancelled"
     for order_id, status in (
         (paid, "paid"),
@@ -225,13 +227,13 @@ def test_overdue_orders_are_cancelled_and_their_stock_released(
 
     # A second run (another process's, or the read model still lagging) changes nothing more.
     head = orion.platform.head()
-    assert cancel_overdue_orders() == 0
+    assert cancel_overdue(orion) == 0
     assert orion.platform.head() == head
 
     # The next hour the late one goes too, and its stock comes back.
     clock.advance(hours=1)
     orion.projections.run_until_caught_up(timeout=30)
-    assert cancel_overdue_orders() == 1
+    assert cancel_overdue(orion) == 1
     assert orion.orders.get(shop.id, late).status == "cancelled"
     assert available(orion, shop, b) == 10
 

@@ -10,11 +10,10 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-import redis
-from rq import Queue, SimpleWorker
 from sqlalchemy import Engine, update
 
-from adapters.queue import InlineJobQueue, RQJobQueue
+from adapters.claims import MemoryClaims, RedisClaims
+from adapters.queue import InlineJobQueue, JobTable, RQJobQueue
 from adapters.reactions import ReactionRunner, reactions_table
 from application.context import SYSTEM
 from application.mail import MailComposer, MailMessage
@@ -24,8 +23,8 @@ from domain.stores.aggregates import Store
 from interfaces.bootstrap import Orion
 from projections.db import make_engine
 from tests.builders import random_code, wait_for
-from tests.integration.jobs.conftest import SmtpServer
-from workers.runtime import MemoryClaims, RedisClaims, Runtime, install
+from tests.integration.jobs.conftest import SmtpServer, rq_worker
+from workers.mail import MailKit, send_mail
 
 REGISTERED = topic(Store.Registered)
 
@@ -239,11 +238,8 @@ def store_composers(orion: Orion) -> MailComposer:
     return registry
 
 
-@pytest.fixture
-def runtime_slot() -> Iterator[None]:
-    previous = install(None)
-    yield
-    install(previous)
+def mail_jobs(mail: MailKit) -> JobTable:
+    return {send_mail.name: send_mail.bind(mail)}
 
 
 def test_event_to_mail_through_rq(
@@ -252,16 +248,13 @@ def test_event_to_mail_through_rq(
     redis_url: str,
     redis_ns: str,
     smtp_server: SmtpServer,
-    runtime_slot: None,
 ) -> None:
     from adapters.mail import SmtpMailer
 
-    install(
-        Runtime(
-            mailer=SmtpMailer(smtp_server.url),
-            composers=store_composers(orion),
-            claims=RedisClaims(redis_url, prefix=f"{redis_ns}:claim:"),
-        )
+    mail = MailKit(
+        SmtpMailer(smtp_server.url),
+        store_composers(orion),
+        RedisClaims(redis_url, prefix=f"{redis_ns}:claim:"),
     )
     # The reaction's name carries the test's token: its job ids do too (and are cleaned up).
     reaction = store_mails(orion)
@@ -282,29 +275,17 @@ def test_event_to_mail_through_rq(
     runner(orion, engine, queue, reaction).run_until_caught_up(timeout=10)
     assert queue.queue.count == 1  # the same job id: RQ kept one
 
-    connection = redis.Redis.from_url(redis_url)
-    worker = SimpleWorker(
-        [Queue(redis_ns, connection=connection)], connection=connection, name=f"{redis_ns}-w"
-    )
-    worker.work(burst=True)
+    rq_worker(redis_url, redis_ns, mail_jobs(mail)).work(burst=True)
     assert [e.rcpt_tos for e in smtp_server.inbox.envelopes] == [["owner@example.com"]]
     assert b"Subject: Welcome, Bakery" in (smtp_server.inbox.envelopes[0].original_content or b"")
 
 
-def test_event_to_mail_in_process(
-    orion: Orion, engine: Engine, smtp_server: SmtpServer, runtime_slot: None
-) -> None:
+def test_event_to_mail_in_process(orion: Orion, engine: Engine, smtp_server: SmtpServer) -> None:
     """The embedded default: no Redis, the job runs on the in-process queue's thread."""
     from adapters.mail import SmtpMailer
 
-    install(
-        Runtime(
-            mailer=SmtpMailer(smtp_server.url),
-            composers=store_composers(orion),
-            claims=MemoryClaims(),
-        )
-    )
-    queue = InlineJobQueue()
+    mail = MailKit(SmtpMailer(smtp_server.url), store_composers(orion), MemoryClaims())
+    queue = InlineJobQueue(mail_jobs(mail))
     reactions = runner(orion, engine, queue, store_mails(orion))
     register(orion, "Florist")
     reactions.run_until_caught_up(timeout=10)
@@ -331,9 +312,9 @@ def test_in_process_jobs_run_before_the_position_moves(orion: Orion, engine: Eng
     reaction = Reaction(
         "gated",
         (REGISTERED,),
-        lambda position, event: [Job(f"{__name__}.gated", (str(event.originator_id),))],
+        lambda position, event: [Job("test.gated", (str(event.originator_id),))],
     )
-    queue = InlineJobQueue()
+    queue = InlineJobQueue({"test.gated": gated})
     reactions = runner(orion, engine, queue, reaction, inline_timeout=0.2)
     start = head(orion)
     store = register(orion)

@@ -36,7 +36,7 @@ from interfaces.api.orders.schemas.checkout import (
 )
 from interfaces.bootstrap import Orion
 from projections.orders.numbers import NAME as NUMBERS
-from workers.orders import order_number as numbered
+from projections.orders.queries import get_order_number as numbered
 
 router = APIRouter(prefix="/api/v1/shop/{store_code}/checkout", tags=["shop: checkout"])
 
