@@ -1,5 +1,6 @@
-"""An in-memory ``PersonalData``: a key per subject in a dict, and a record of every value it
-was asked to open, so that a test can say that nothing of a person was opened at all."""
+"""An in-memory ``PersonalData``: a key per subject in a dict, and a record of every subject it
+sealed for and every value it was asked to open, so that a test can say that nothing of a
+person was sealed or opened at all."""
 
 from __future__ import annotations
 
@@ -22,9 +23,11 @@ class FakePersonalData:
     def __init__(self, *, stale: bool = False) -> None:
         self.stale = stale
         self.destroyed: set[UUID] = set()
+        self.sealed: list[UUID] = []
         self.opened: list[UUID] = []
 
     def seal(self, subject: UUID, data: dict[str, Any]) -> str:
+        self.sealed.append(subject)
         if subject in self.destroyed:
             raise ValueError(f"the personal data of {subject} was erased")
         return PREFIX + subject.hex + "." + orjson.dumps(data).decode()
