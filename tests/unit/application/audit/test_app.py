@@ -63,7 +63,7 @@ def test_what_cannot_be_answered_names_the_field(world: World, store_id: UUID) -
         ({"at": naive}, "at"),
     ):
         with pytest.raises(ValidationError) as raised:
-            world.audit.state(store_id, **ask)  # type: ignore[arg-type]
+            world.audit.state(store_id, **ask)
         assert raised.value.field == field
     with pytest.raises(AggregateNotFoundError):
         world.audit.state(store_id, at=history[0].occurred_at - timedelta(seconds=1))
