@@ -6,7 +6,7 @@ PORT   ?= 8000
 HOST   ?= 127.0.0.1
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint format bench install clean
+.PHONY: run test test-fast lint format bench install clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,12 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+# The fast tier: the domain, the application on the in-memory event store with fakes for its
+# ports, and the golden event samples. No database or Redis, nor their fixtures (confcutdir
+# keeps tests/conftest.py out), so a test placed under tests/unit cannot reach for them.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest --confcutdir=tests/unit tests/unit tests/golden/test_event_samples.py $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
