@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from interfaces.bootstrap import Orion
 from tests.builders import Api, random_code
 
 STORES = "/api/v1/admin/stores"
@@ -108,15 +107,6 @@ def test_store_lifecycle_reads_its_own_writes(api: Api, how: str) -> None:
     store = read(api, url, reactivated["position"], how)
     assert (store["status"], store["suspension_reason"], store["version"]) == ("active", None, 4)
     assert read(api, STORES, reactivated["position"], how, status="suspended")["items"] == []
-
-
-def test_a_patch_that_changes_nothing_writes_nothing(api: Api, orion: Orion) -> None:
-    store = api.create_store(name="Same")
-    url = f"{STORES}/{store['id']}"
-    head = orion.platform.head()
-    same = api.patch(url, {"name": "Same", "country": "lu"}, expect=200).json()
-    assert same["version"] == 1
-    assert orion.platform.head() == head
 
 
 def test_list_pages_through_every_store_once(api: Api) -> None:
