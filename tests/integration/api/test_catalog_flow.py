@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.builders import Api, random_sku, variant
+from tests.builders import Api, variant
 
 
 def test_store_product_publish_search_flow(api: Api) -> None:
@@ -36,12 +36,3 @@ def test_store_product_publish_search_flow(api: Api) -> None:
 
     team = api.get(f"/api/v1/stores/{sid}/products/{created['id']}").json()
     assert team["status"] == "published" and team["version"] == 2
-
-
-def test_sku_is_unique_within_a_store_only(api: Api) -> None:
-    a, b = api.create_store(), api.create_store()
-    sku = random_sku()
-    api.create_product(a["id"], variants=[variant(sku)])
-    duplicate = api.create_product(a["id"], expect=409, variants=[variant(sku.lower())]).json()
-    assert duplicate["type"].endswith("sku_taken")
-    api.create_product(b["id"], variants=[variant(sku)])
