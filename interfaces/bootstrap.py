@@ -38,12 +38,15 @@ from application.inventory.app import InventoryService
 from application.inventory.jobs import HoldSweep
 from application.mail import MailComposer
 from application.orders.app import OrderService
+from application.orders.checkout import CheckoutService
 from application.orders.jobs import PaymentTimeouts
 from application.orders.mails import OrderMails, order_mail_reaction
-from application.orders.setup import CommerceSetupService
+from application.orders.payments import Payments
+from application.orders.settings import CommerceSettingsService
 from application.platform import OrionApplication, Platform
 from application.ports import Clock
 from application.reactions import Job
+from application.shipping.app import ShippingService
 from application.stores.app import StoreService
 from domain.shared.personal import PersonalData
 from interfaces.settings import Settings
@@ -167,8 +170,10 @@ class Orion:
     kit: IdentityKit
     inventory: InventoryService
     carts: CartService
-    commerce: CommerceSetupService
+    shipping: ShippingService
+    commerce: CommerceSettingsService
     orders: OrderService
+    checkout: CheckoutService
     personal: SqlPersonalData
     projections: ProjectionEngine
     read: ReadModels
@@ -295,11 +300,16 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
     catalog = CatalogService(platform)
     inventory = InventoryService(platform, catalog)
     carts = CartService(platform, inventory, catalog, keyring)
-    commerce = CommerceSetupService(platform)
-    orders = OrderService(platform, inventory, carts, commerce, personal)
+    shipping = ShippingService(platform)
+    commerce = CommerceSettingsService(platform)
+    payments = Payments()
+    orders = OrderService(platform, inventory, personal)
+    checkout = CheckoutService(
+        platform, orders, inventory, carts, shipping, commerce, personal, payments
+    )
     read = ReadModels(reader_engine, registry, erased=personal.erased)
     OrderMails(
-        orders, lambda store_id, order_id: get_order_number(read, store_id, order_id)
+        orders, payments, lambda store_id, order_id: get_order_number(read, store_id, order_id)
     ).register(composers)
     job_services = JobServices(
         mail=MailKit(mailer_from_settings(settings), composers, claims_from_settings(settings)),
@@ -322,8 +332,10 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
         kit=kit,
         inventory=inventory,
         carts=carts,
+        shipping=shipping,
         commerce=commerce,
         orders=orders,
+        checkout=checkout,
         personal=personal,
         projections=engine,
         read=read,

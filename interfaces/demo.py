@@ -113,7 +113,7 @@ def load_demo(orion: Orion) -> dict[str, int]:
         # Enough to check out: stock of everything on sale, and a flat rate to everywhere.
         for sku in skus:
             orion.inventory.receive(DEMO_CTX, store_id, sku=sku, quantity=DEMO_STOCK)
-        orion.commerce.set_rate(
+        orion.shipping.set_rate(
             DEMO_CTX, store_id, spec={"name": "Standard", "kind": "flat", "amount": 490}
         )
     made["people"] = load_people(orion)

@@ -16,6 +16,7 @@ from uuid import UUID
 
 from application.mail import MailComposer, MailMessage
 from application.orders.app import OrderService
+from application.orders.payments import Payments
 from application.reactions import Job, Reaction, mail_job
 from domain.orders.aggregates import Order
 from domain.shared.money import format_minor
@@ -75,8 +76,11 @@ def _payment_lines(payment: dict[str, Any], currency: str) -> list[str]:
 
 
 class OrderMails:
-    def __init__(self, orders: OrderService, order_numbers: OrderNumbers) -> None:
+    def __init__(
+        self, orders: OrderService, payments: Payments, order_numbers: OrderNumbers
+    ) -> None:
         self.orders = orders
+        self.payments = payments
         self.platform = orders.platform
         self.order_numbers = order_numbers
 
@@ -94,12 +98,7 @@ class OrderMails:
         number = self.order_numbers(order.store_id, order.id)
         if number is None:
             raise OrderNotNumberedYetError(f"order {order.id} has no number yet; retry later")
-        provider = self.orders.payments.get(order.payment_method)
-        payment = (
-            provider.instructions(order_id=order.id, total=order.total, currency=order.currency)
-            if provider
-            else {}
-        )
+        payment = self.payments.instructions(order)
         currency = order.currency
         totals = order.totals
         text = [

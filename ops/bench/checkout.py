@@ -63,7 +63,7 @@ import redis
 from adapters.queue import QUEUE_NAME
 from application.cart.app import CartRef
 from application.context import CommandContext
-from application.orders.app import CheckoutDetails
+from application.orders.checkout import CheckoutDetails
 from application.platform import OrionApplication
 from domain.cart.aggregates import Cart
 from domain.inventory.aggregates import StockItem
@@ -134,7 +134,7 @@ def prepare(orion: Orion) -> dict[str, Any]:
         orion.catalog.publish(data.CTX, store_id, product.id)
     for sku in skus:
         orion.inventory.receive(data.CTX, store_id, sku=sku, quantity=STOCK)
-    _, rate_id = orion.commerce.set_rate(
+    _, rate_id = orion.shipping.set_rate(
         data.CTX, store_id, spec={"name": "Standard", "kind": "flat", "amount": 490}
     )
     return {"store_id": store_id, "skus": skus, "prices": prices, "rate_id": rate_id}
@@ -356,7 +356,7 @@ def profile_checkouts(orion: Orion, shop: dict[str, Any], n: int) -> str:
     profiler = cProfile.Profile()
     profiler.enable()
     for j, token in enumerate(tokens):
-        orion.orders.checkout(
+        orion.checkout.place(
             CommandContext(actor=f"guest:{j}", idempotency_key=f"profile-{j}"),
             shop["store_id"],
             orion.carts.ref_from_token(token),

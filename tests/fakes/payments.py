@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from application.orders.app import PaymentProvider
+from application.orders.payments import PaymentProvider
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,7 @@ def _public(rate_id: UUID, rate: dict[str, Any]) -> RatePublic:
 @rates.get("", response_model=RateList)
 def list_rates(store_id: UUID, orion: OrionDep, _: CanRead) -> RateList:
     _existing_store(orion, store_id)
-    found = orion.commerce.rates(store_id)
+    found = orion.shipping.rates(store_id)
     items = [_public(i, r) for i, r in found.rates.items()] if found else []
     return RateList(
         items=sorted(items, key=lambda r: (r.name, str(r.id))),
@@ -69,7 +69,7 @@ def list_rates(store_id: UUID, orion: OrionDep, _: CanRead) -> RateList:
 @rates.get("/{rate_id}", response_model=RatePublic)
 def get_rate(store_id: UUID, rate_id: UUID, orion: OrionDep, _: CanRead) -> RatePublic:
     _existing_store(orion, store_id)
-    found = orion.commerce.rates(store_id)
+    found = orion.shipping.rates(store_id)
     if found is None:
         raise ShippingRateNotFoundError(f"no shipping rate {rate_id}", rate_id=str(rate_id))
     return _public(rate_id, found.get(rate_id))
@@ -84,7 +84,7 @@ def add_rate(
     _: CanWrite,
     response: Response,
 ) -> RateAnswer:
-    result, rate_id = orion.commerce.set_rate(ctx, store_id, spec=_spec(body))
+    result, rate_id = orion.shipping.set_rate(ctx, store_id, spec=_spec(body))
     response.headers["Location"] = f"/api/v1/stores/{store_id}/shipping-rates/{rate_id}"
     return RateAnswer(**answer(result, response).model_dump(), rate_id=rate_id)
 
@@ -99,7 +99,7 @@ def replace_rate(
     _: CanWrite,
     response: Response,
 ) -> RateAnswer:
-    result, _rate = orion.commerce.set_rate(ctx, store_id, spec=_spec(body), rate_id=rate_id)
+    result, _rate = orion.shipping.set_rate(ctx, store_id, spec=_spec(body), rate_id=rate_id)
     return RateAnswer(**answer(result, response).model_dump(), rate_id=rate_id)
 
 
@@ -112,7 +112,7 @@ def remove_rate(
     _: CanWrite,
     response: Response,
 ) -> CommandAnswer:
-    return answer(orion.commerce.remove_rate(ctx, store_id, rate_id), response)
+    return answer(orion.shipping.remove_rate(ctx, store_id, rate_id), response)
 
 
 # -- commerce settings ----------------------------------------------------------------------
@@ -153,7 +153,7 @@ def quotes(
     customer's, or the guest's by ``X-Cart-Token``), cheapest first."""
     destination = check_country(country)
     view = cart_view(orion, who)
-    found = orion.commerce.rates(who.store_id)
+    found = orion.shipping.rates(who.store_id)
     offered = (
         found.quotes(
             country=destination, subtotal=view["subtotal"], weight_grams=view["weight_grams"]

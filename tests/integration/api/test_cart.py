@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from application.context import CommandContext
-from application.orders.app import CheckoutDetails
+from application.orders.checkout import CheckoutDetails
 from domain.shared.ids import customer_cart_id
 from interfaces.api.app import create_app
 from interfaces.bootstrap import Orion, bootstrap
@@ -521,7 +521,7 @@ def test_abandoned_carts(
     emptied = add(client, code, sku, 1)["cart_token"]
     client.delete(cart(code), headers={TOKEN: emptied})
     bought = add(client, code, sku, 1)["cart_token"]
-    orion.orders.checkout(
+    orion.checkout.place(
         CommandContext(actor="test", idempotency_key="checkout-1"),
         UUID(store_id),
         orion.carts.ref_from_token(bought),

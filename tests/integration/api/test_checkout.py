@@ -73,7 +73,7 @@ def open_shop(orion: Orion, *, stock: int = 10, code: str | None = None) -> Shop
     for sku in skus:
         if stock:
             orion.inventory.receive(ADMIN, store_id, sku=sku, quantity=stock)
-    _, rate_id = orion.commerce.set_rate(
+    _, rate_id = orion.shipping.set_rate(
         ADMIN, store_id, spec={"name": "Standard", "kind": "flat", "amount": SHIPPING}
     )
     return Shop(store_id, code, skus, rate_id)

@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 
 from application.cart.app import CartRef
 from application.context import CommandContext
-from application.orders.app import CheckoutDetails
+from application.orders.checkout import CheckoutDetails
 from interfaces.api.app import create_app
 from interfaces.bootstrap import Orion, bootstrap
 from interfaces.settings import Settings
@@ -83,7 +83,7 @@ def test_an_erased_customer_is_erased_at_once_in_another_process(
         payment_method="manual",
         shipping_address_id=UUID(added.json()["address_id"]),
     )
-    placed = orion.orders.checkout(shopper, shop.id, ref, details, customer_id=UUID(customer_id))
+    placed = orion.checkout.place(shopper, shop.id, ref, details, customer_id=UUID(customer_id))
     order_id = str(placed.order_id)
     head = orion.platform.head()
 

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from application.cart.app import CartRef
 from application.context import CommandContext
-from application.orders.app import CheckoutDetails, Placed
+from application.orders.checkout import CheckoutDetails, Placed
 from interfaces.bootstrap import Orion
 from projections.orders.queries import get_order_number
 from tests.builders import Api, random_code, random_sku, variant
@@ -54,7 +54,7 @@ def open_shop(orion: Orion, prices: tuple[int, ...] = (1500, 2500, 999), stock: 
     store = orion.stores.register(
         CTX, code=code, name="Order shop", country="LU", currency="EUR", locale="en"
     )
-    _, rate_id = orion.commerce.set_rate(
+    _, rate_id = orion.shipping.set_rate(
         CTX, store.id, spec={"name": "Post", "kind": "flat", "amount": SHIPPING}
     )
     shop = Shop(store.id, code, rate_id)
@@ -92,7 +92,7 @@ def buy(
         email=None if customer_id else (email or random_email("guest")),
         shipping_address=address(),
     )
-    return orion.orders.checkout(ctx, shop.store_id, ref, details, customer_id=customer_id)
+    return orion.checkout.place(ctx, shop.store_id, ref, details, customer_id=customer_id)
 
 
 def total_of(shop: Shop, lines: dict[str, int]) -> int:

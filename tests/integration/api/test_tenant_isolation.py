@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from application.cart.app import CartRef
 from application.context import CommandContext
-from application.orders.app import CheckoutDetails
+from application.orders.checkout import CheckoutDetails
 from interfaces.bootstrap import Orion
 
 ADMIN = CommandContext(actor="platform_admin:test")
@@ -113,14 +113,14 @@ def build_world(orion: Orion) -> World:
     ).id
     orion.inventory.receive(ADMIN, b.id, sku="B-1", quantity=5)
     _, location_b = orion.inventory.add_location(ADMIN, b.id, code="back", name="Back")
-    _, rate_b = orion.commerce.set_rate(
+    _, rate_b = orion.shipping.set_rate(
         ADMIN, b.id, spec={"name": "Post", "kind": "flat", "amount": 490}
     )
     # An order of B's customer (shipped to their saved address), for the order routes.
     orion.catalog.publish(ADMIN, b.id, product_b)
     cart_b = CartRef(customer_id=customer_b)
     orion.carts.add(ADMIN, b.id, cart_b, sku="B-1", quantity=1)
-    order_b = orion.orders.checkout(
+    order_b = orion.checkout.place(
         replace(ADMIN, idempotency_key="world-order"),
         b.id,
         cart_b,

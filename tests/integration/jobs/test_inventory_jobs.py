@@ -33,7 +33,7 @@ def expired_hold_then_sold_out(orion: Orion, clock: MovableClock) -> tuple[Shop,
     sku = shop.skus[0]
     orion.commerce.change_settings(ADMIN, shop.id, {"checkout_hold_minutes": HOLD_MINUTES})
     cart_id = orion.carts.add(SHOPPER, shop.id, CartRef(), sku=sku, quantity=4).id
-    orion.orders.start_checkout(SHOPPER, shop.id, CartRef(cart_id=cart_id))
+    orion.checkout.start(SHOPPER, shop.id, CartRef(cart_id=cart_id))
     clock.advance(minutes=HOLD_MINUTES + 1)
     place(orion, shop, {sku: 10})
     orion.projections.run_until_caught_up(timeout=30)

@@ -17,7 +17,7 @@ from adapters.queue import InlineJobQueue
 from adapters.scheduler import EXPIRED_HOLDS, PAYMENT_TIMEOUT, Scheduler
 from application.cart.app import CartRef
 from application.context import CommandContext
-from application.orders.app import CheckoutDetails
+from application.orders.checkout import CheckoutDetails
 from application.orders.jobs import CANCEL_OVERDUE_ORDERS
 from application.orders.mails import CONFIRMATION, OrderNotNumberedYetError, order_mail_reaction
 from application.reactions import SEND_MAIL
@@ -53,7 +53,7 @@ def place(
         cart_id = orion.carts.add(
             SHOPPER, shop.id, CartRef(cart_id=cart_id), sku=sku, quantity=quantity
         ).id
-    placed = orion.orders.checkout(
+    placed = orion.checkout.place(
         CommandContext(actor=f"guest:{cart_id}", idempotency_key=secrets.token_hex(8)),
         shop.id,
         CartRef(cart_id=cart_id),
@@ -153,7 +153,7 @@ def test_a_mail_waits_for_the_order_number_and_is_not_sent_to_an_erased_person(
     orion.carts.add(
         SHOPPER, shop.id, CartRef(customer_id=customer_id), sku=shop.skus[1], quantity=1
     )
-    theirs = orion.orders.checkout(
+    theirs = orion.checkout.place(
         CommandContext(actor=f"customer:{customer_id}", idempotency_key="k1"),
         shop.id,
         CartRef(customer_id=customer_id),

@@ -22,7 +22,7 @@ import pytest
 from application.cart.app import CartRef
 from application.context import CommandContext
 from application.identity.users import PLATFORM
-from application.orders.app import CheckoutDetails, Placed
+from application.orders.checkout import CheckoutDetails, Placed
 from domain.shared.errors import AuthenticationError
 from interfaces.bootstrap import Orion
 from tests.builders import random_code, random_sku, variant
@@ -79,6 +79,7 @@ def keyed() -> CommandContext:
 def write_history(orion: Orion, clock: MovableClock, settle: Callable[[], object]) -> Written:
     stores, catalog, inventory = orion.stores, orion.catalog, orion.inventory
     carts, orders, customers = orion.carts, orion.orders, orion.customers
+    checkouts = orion.checkout
 
     # -- platform users ------------------------------------------------------------------------
     root = orion.users.create(CTX, email=email("root"), password=PASSWORD, name="Root Admin")
@@ -113,14 +114,14 @@ def write_history(orion: Orion, clock: MovableClock, settle: Callable[[], object
     stores.change_details(CTX, store_id, name="History Shop & Co", locale="fr")
     stores.suspend(CTX, other_id, reason="unpaid invoice")
     stores.reactivate(CTX, other_id)
-    _, rate_id = orion.commerce.set_rate(
+    _, rate_id = orion.shipping.set_rate(
         CTX, store_id, spec={"name": "Post", "kind": "flat", "amount": SHIPPING}
     )
-    _, express = orion.commerce.set_rate(
+    _, express = orion.shipping.set_rate(
         CTX, store_id, spec={"name": "Express", "kind": "flat", "amount": 1500}
     )
-    orion.commerce.remove_rate(CTX, store_id, express)
-    orion.commerce.set_rate(CTX, other_id, spec={"name": "Poste", "kind": "flat", "amount": 700})
+    orion.shipping.remove_rate(CTX, store_id, express)
+    orion.shipping.set_rate(CTX, other_id, spec={"name": "Poste", "kind": "flat", "amount": 700})
     orion.commerce.change_settings(CTX, store_id, {"payment_timeout_hours": 48})
 
     # -- the team and its keys -----------------------------------------------------------------
@@ -272,7 +273,7 @@ def write_history(orion: Orion, clock: MovableClock, settle: Callable[[], object
             email=None if customer else email("guest"),
             shipping_address=address(),
         )
-        return orders.checkout(keyed(), store_id, ref, details, customer_id=customer)
+        return checkouts.place(keyed(), store_id, ref, details, customer_id=customer)
 
     browsing = guest_cart({skus[0]: 1, skus[1]: 2, skus[2]: 1})
     carts.change_quantity(CTX, store_id, browsing, sku=skus[1], quantity=3)
@@ -346,13 +347,13 @@ def write_history(orion: Orion, clock: MovableClock, settle: Callable[[], object
     clock.advance(days=1)
     orion.commerce.change_settings(CTX, store_id, {"checkout_hold_minutes": 15})
     holding = guest_cart({skus[2]: 4})
-    orders.start_checkout(CTX, store_id, holding)
-    orders.start_checkout(CTX, store_id, holding)  # renewed
+    checkouts.start(CTX, store_id, holding)
+    checkouts.start(CTX, store_id, holding)  # renewed
     clock.advance(minutes=20)
     for item in inventory.items(store_id, skus[2]):
         inventory.release_expired_holds(CTX, store_id, item.location_id, skus[2])
     held_then_bought = guest_cart({skus[1]: 1})
-    orders.start_checkout(CTX, store_id, held_then_bought)
+    checkouts.start(CTX, store_id, held_then_bought)
     checkout(held_then_bought)
     inventory.make_default(CTX, store_id, backroom)
     inventory.receive(CTX, store_id, sku=skus[0], quantity=3)  # at the new default

@@ -24,12 +24,15 @@ from application.identity.users import UserService
 from application.inventory.app import InventoryService
 from application.inventory.jobs import HoldSweep
 from application.mail import MailComposer, MailMessage
-from application.orders.app import CheckoutDetails, OrderService, Placed
+from application.orders.app import OrderService
+from application.orders.checkout import CheckoutDetails, CheckoutService, Placed
 from application.orders.jobs import PaymentTimeouts
 from application.orders.mails import OrderMails, order_mail_reaction
-from application.orders.setup import CommerceSetupService
+from application.orders.payments import Payments
+from application.orders.settings import CommerceSettingsService
 from application.platform import OrionApplication, Platform
 from application.reactions import SEND_MAIL, SEND_MAILS, Job, Reaction, gather_mails
+from application.shipping.app import ShippingService
 from application.stores.app import StoreService
 from tests.fakes.clock import TickingClock
 from tests.fakes.mail import FakeMailer
@@ -91,22 +94,29 @@ class World:
         self.teams = TeamService(platform, self.kit, self.users)
         self.inventory = InventoryService(platform, self.catalog)
         self.carts = CartService(platform, self.inventory, self.catalog, self.keyring)
-        self.commerce = CommerceSetupService(platform)
-        self.orders = OrderService(
+        self.shipping = ShippingService(platform)
+        self.commerce = CommerceSettingsService(platform)
+        self.payment_methods = Payments(list(self.payments))
+        self.orders = OrderService(platform, self.inventory, self.personal)
+        self.checkout = CheckoutService(
             platform,
+            self.orders,
             self.inventory,
             self.carts,
+            self.shipping,
             self.commerce,
             self.personal,
+            self.payment_methods,
             tax=self.tax,
-            payments=list(self.payments),
         )
         self.audit = AuditService(self.app)
         # The read models' lookups, the mails and the jobs, as bootstrap wires them.
         self.reads = LogReads(self.app)
         self.composers = MailComposer()
         IdentityMails(self.users, self.customers, self.teams, PUBLIC_URL).register(self.composers)
-        OrderMails(self.orders, self.reads.order_number).register(self.composers)
+        OrderMails(self.orders, self.payment_methods, self.reads.order_number).register(
+            self.composers
+        )
         self.reactions: list[Reaction] = [identity_mail_reaction(), order_mail_reaction()]
         self.hold_sweep = HoldSweep(self.inventory, self.reads.expired_holds)
         self.payment_timeouts = PaymentTimeouts(self.orders, self.reads.pending_orders)
@@ -218,7 +228,7 @@ class World:
 
     def flat_rate(self, store_id: UUID, amount: int = 490, *countries: str) -> UUID:
         spec = {"name": "Post", "kind": "flat", "amount": amount, "countries": list(countries)}
-        _, rate_id = self.commerce.set_rate(self.ctx, store_id, spec=spec)
+        _, rate_id = self.shipping.set_rate(self.ctx, store_id, spec=spec)
         return rate_id
 
     def guest_cart(self, store_id: UUID, lines: dict[str, int]) -> CartRef:
@@ -246,7 +256,7 @@ class World:
             chosen["shipping_address"] = dict(ADDRESS)
         self._checkouts += 1
         ctx = CommandContext(actor="shopper:test", idempotency_key=key or f"co-{self._checkouts}")
-        return self.orders.checkout(
+        return self.checkout.place(
             ctx,
             store_id,
             ref,

@@ -20,7 +20,7 @@ from uuid import UUID
 import anyio
 from fastapi import APIRouter, Depends, Response
 
-from application.orders.app import CheckoutDetails, Placed, hold_id
+from application.orders.checkout import CheckoutDetails, Placed, hold_id
 from domain.shared.errors import AuthenticationError
 from domain.stores.aggregates import Store
 from interfaces.api.cart.routes import CART_TOKEN_HEADER, CartToken, Shopper, who_shops
@@ -89,7 +89,7 @@ def _place(orion: Orion, ctx: CommandCtx, who: Shopper, body: CheckoutBody) -> P
         billing_address=body.billing_address.fields() if body.billing_address else None,
         billing_address_id=body.billing_address_id,
     )
-    return orion.orders.checkout(
+    return orion.checkout.place(
         who.context(ctx), who.store_id, who.ref, details, customer_id=who.ref.customer_id
     )
 
@@ -164,7 +164,7 @@ def _held_until(orion: Orion, who: Shopper) -> datetime | None:
 
 @router.post("/start", response_model=CheckoutStarted)
 def start_checkout(who: ShopperDep, ctx: CommandCtx, orion: OrionDep) -> CheckoutStarted:
-    result, expires = orion.orders.start_checkout(who.context(ctx), who.store_id, who.ref)
+    result, expires = orion.checkout.start(who.context(ctx), who.store_id, who.ref)
     if result is None:
         return CheckoutStarted(hold=None)
     if expires is None:  # a replayed Idempotency-Key: the hold it made

@@ -109,7 +109,7 @@ def test_the_cart_s_own_checkout_hold_counts_as_available_to_it(
     checkout would let them buy 10; anyone else sees 6."""
     world.commerce.change_settings(world.ctx, store_id, {"checkout_hold_minutes": 15})
     mine = world.guest_cart(store_id, {"MUG": 4})
-    world.orders.start_checkout(SHOPPER, store_id, mine)
+    world.checkout.start(SHOPPER, store_id, mine)
     assert world.carts.view(store_id, mine)["lines"][0]["available"] == 10
 
     rival = world.guest_cart(store_id, {"MUG": 6})

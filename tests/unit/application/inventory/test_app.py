@@ -225,7 +225,7 @@ def test_a_hold_counts_as_available_to_its_holder_only(
 ) -> None:
     store_id, _ = shop
     ref = world.guest_cart(store_id, {"LAMP-1": 4})
-    world.orders.start_checkout(world.ctx, store_id, ref)
+    world.checkout.start(world.ctx, store_id, ref)
     assert ref.cart_id is not None
     now = world.clock.now()
     assert world.inventory.available(store_id, "LAMP-1", now) == 6
@@ -239,7 +239,7 @@ def test_an_expired_hold_counts_for_nothing_and_its_release_is_recorded_once(
     world: World, shop: tuple[UUID, UUID]
 ) -> None:
     store_id, _ = shop
-    world.orders.start_checkout(world.ctx, store_id, world.guest_cart(store_id, {"LAMP-1": 4}))
+    world.checkout.start(world.ctx, store_id, world.guest_cart(store_id, {"LAMP-1": 4}))
     (main,) = world.inventory.location_ids(store_id)
     assert world.inventory.release_expired_holds(world.ctx, store_id, main, "LAMP-1") is None
 

@@ -37,11 +37,11 @@ def test_an_expired_hold_is_released_once_and_the_rest_stays(world: World) -> No
     rate = world.flat_rate(store_id)
     world.commerce.change_settings(world.ctx, store_id, {"checkout_hold_minutes": 15})
     gone = world.guest_cart(store_id, {"LAMP-1": 4})
-    world.orders.start_checkout(world.ctx, store_id, gone)
+    world.checkout.start(world.ctx, store_id, gone)
     world.clock.advance(minutes=16)
     world.check_out(store_id, world.guest_cart(store_id, {"LAMP-1": 10}), rate)
     live = world.guest_cart(store_id, {"LAMP-2": 3})
-    world.orders.start_checkout(world.ctx, store_id, live)
+    world.checkout.start(world.ctx, store_id, live)
 
     assert world.hold_sweep.run() == 1
 
@@ -68,8 +68,8 @@ def test_an_item_the_sweep_cannot_release_does_not_stop_the_others(world: World)
     for sku in ("A-1", "B-1"):
         world.on_sale(store_id, sku, stock=5)
     world.commerce.change_settings(world.ctx, store_id, {"checkout_hold_minutes": 1})
-    world.orders.start_checkout(world.ctx, store_id, world.guest_cart(store_id, {"A-1": 1}))
-    world.orders.start_checkout(world.ctx, store_id, world.guest_cart(store_id, {"B-1": 1}))
+    world.checkout.start(world.ctx, store_id, world.guest_cart(store_id, {"A-1": 1}))
+    world.checkout.start(world.ctx, store_id, world.guest_cart(store_id, {"B-1": 1}))
     world.clock.advance(minutes=2)
     (location,) = world.inventory.location_ids(store_id)
     # A lagging read model names an item that does not exist (yet) first.

@@ -1,4 +1,4 @@
-"""A store's commerce set-up: its shipping rates and its checkout settings."""
+"""Use cases of shipping: a store's shipping rates, which checkout quotes from."""
 
 from __future__ import annotations
 
@@ -8,29 +8,22 @@ from uuid import UUID, uuid4
 
 from application.context import CommandContext
 from application.platform import CommandResult, Decision, Platform
-from domain.orders.aggregates import CommerceSettings
-from domain.orders.values import DEFAULTS
 from domain.shipping.aggregates import ShippingRates
 from domain.stores.aggregates import Store
 from domain.stores.errors import StoreNotFoundError
 
 
-class CommerceSetupService:
+class ShippingService:
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
-
-    def _check_store(self, store_id: UUID) -> None:
-        if self.platform.find(Store, store_id) is None:
-            raise StoreNotFoundError(f"no store {store_id}", store_id=str(store_id))
-
-    # -- shipping rates ---------------------------------------------------------------------
 
     def rates(self, store_id: UUID, *, recent: bool = False) -> ShippingRates | None:
         """The store's rates (``recent``: as read in the last second, to read, never change)."""
         return self.platform.find(ShippingRates, ShippingRates.id_for(store_id), recent=recent)
 
     def _rates_for_change(self, store_id: UUID, at: datetime) -> ShippingRates:
-        self._check_store(store_id)
+        if self.platform.find(Store, store_id) is None:
+            raise StoreNotFoundError(f"no store {store_id}", store_id=str(store_id))
         return self.rates(store_id) or ShippingRates.create(store_id=store_id, at=at)
 
     def set_rate(
@@ -60,23 +53,3 @@ class CommerceSetupService:
             return Decision(rates)
 
         return self.platform.execute(ctx.for_store(store_id), "RemoveShippingRate", decide)
-
-    # -- settings ---------------------------------------------------------------------------
-
-    def settings(self, store_id: UUID, *, recent: bool = False) -> dict[str, int]:
-        found = self.platform.find(
-            CommerceSettings, CommerceSettings.id_for(store_id), recent=recent
-        )
-        return dict(found.values) if found else dict(DEFAULTS)
-
-    def change_settings(
-        self, ctx: CommandContext, store_id: UUID, values: dict[str, Any]
-    ) -> CommandResult:
-        def decide(at: datetime) -> Decision:
-            self._check_store(store_id)
-            found = self.platform.find(CommerceSettings, CommerceSettings.id_for(store_id))
-            settings = found or CommerceSettings.create(store_id=store_id, at=at)
-            settings.change(values=values, at=at)
-            return Decision(settings)
-
-        return self.platform.execute(ctx.for_store(store_id), "ChangeCommerceSettings", decide)
