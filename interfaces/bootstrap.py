@@ -43,7 +43,7 @@ from application.orders.jobs import PaymentTimeouts
 from application.orders.mails import OrderMails, order_mail_reaction
 from application.orders.payments import Payments
 from application.orders.settings import CommerceSettingsService
-from application.platform import OrionApplication, Platform
+from application.platform import CommitListener, OrionApplication, Platform
 from application.ports import Clock
 from application.reactions import Job
 from application.shipping.app import ShippingService
@@ -188,6 +188,19 @@ class Orion:
     def enqueue(self, job: Job) -> None:
         """Queue a job a use case describes (one that must not hold up the answer)."""
         self.jobs.enqueue(job.func, *job.args, job_id=job.job_id, timeout=job.timeout)
+
+    @property
+    def clock(self) -> Clock:
+        """What time it is for the use cases (a test's clock in tests): routes ask it too."""
+        return self.platform.clock
+
+    def head(self) -> int:
+        """The position of the last event in the log."""
+        return self.platform.head()
+
+    def on_commit(self, listener: CommitListener) -> None:
+        """Call ``listener`` after each command this process commits (the API's metrics)."""
+        self.platform.listeners.append(listener)
 
     def start_background(self) -> None:
         """Follow the log in this process: read models, and the reactions that queue jobs."""

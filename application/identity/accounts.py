@@ -55,6 +55,12 @@ class IssuedSession:
     result: CommandResult
 
 
+@dataclass(frozen=True)
+class ProvenSession:
+    session_id: UUID
+    account_id: UUID
+
+
 class AccountService(Generic[AccountT]):
     kind: str  # "user" or "customer"
     cls: type[AccountT]
@@ -268,6 +274,27 @@ class AccountService(Generic[AccountT]):
             replace(as_account, idempotency_key=None), "RefreshSession", decide
         )
         return self.issued(session, made["refresh"], result, made["at"])
+
+    def session_of_refresh_token(
+        self, token: str, *, store_id: UUID | None
+    ) -> ProvenSession | None:
+        """The live session of this kind of account (and of ``store_id``: None for staff) that a
+        refresh token proves, if it is that session's current token: logout ends it."""
+        session_hex, _, secret = token.partition(".")
+        try:
+            session = self.platform.find(Session, UUID(hex=session_hex))
+        except ValueError:
+            return None
+        if (
+            session is None
+            or session.ended
+            or session.account_kind != self.kind
+            or session.store_id != store_id
+            or not secret
+            or not same_hash(hash_secret(secret), session.refresh_hash)
+        ):
+            return None
+        return ProvenSession(session.id, session.account_id)
 
     def end_session(self, ctx: CommandContext, session_id: UUID, *, reason: str) -> None:
         session = self.platform.find(Session, session_id)

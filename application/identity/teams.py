@@ -29,6 +29,10 @@ KEY_PREFIX = "ork_"
 class NewApiKey:
     result: CommandResult
     token: str  # shown once
+    # As the key keeps them (the name cleaned): what the list of keys will show.
+    prefix: str
+    name: str
+    role: str
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,15 @@ class TeamService:
             return Decision(team)
 
         return self.platform.execute(ctx.for_store(store_id), "InviteMember", decide)
+
+    def sent_invitation(self, store_id: UUID, result: CommandResult) -> UUID:
+        """The invitation an ``invite`` answered with ``result`` sent: its ``InvitationSent`` is
+        the command's last event, so it is the team's newest invitation at that version (exact,
+        even when others invite at the same time, and for a replayed idempotent request)."""
+        team = self.platform.find(Team, team_id(store_id), version=result.version)
+        if team is None or not team.invitations:  # cannot happen after a successful invite
+            raise LookupError(f"no invitation in team {result.id} at version {result.version}")
+        return list(team.invitations)[-1]
 
     def invitation_token(self, store_id: UUID, invitation_id: UUID) -> str:
         return self.kit.keyring.sign_ids("invitation", store_id, invitation_id)
@@ -231,17 +244,20 @@ class TeamService:
         key_id = uuid4()
         secret = new_secret()
         token = f"{KEY_PREFIX}{key_id.hex}_{secret}"
+        prefix = token[: len(KEY_PREFIX) + 8]
+        cleaned: list[str] = []
 
         def decide(at: datetime) -> Decision:
             if self.platform.find(Store, store_id) is None:
                 raise StoreNotFoundError(f"no store {store_id}", store_id=str(store_id))
+            cleaned.append(check_name(name))
             key = ApiKey.create(
                 key_id=key_id,
                 store_id=store_id,
-                name=check_name(name),
+                name=cleaned[-1],
                 role=role,
                 secret_hash=hash_secret(secret),
-                prefix=token[: len(KEY_PREFIX) + 8],
+                prefix=prefix,
                 at=at,
             )
             return Decision(key)
@@ -250,7 +266,7 @@ class TeamService:
         result = self.platform.execute(
             replace(ctx.for_store(store_id), idempotency_key=None), "CreateApiKey", decide
         )
-        return NewApiKey(result, token)
+        return NewApiKey(result, token, prefix=prefix, name=cleaned[-1], role=role)
 
     def revoke_api_key(self, ctx: CommandContext, store_id: UUID, key_id: UUID) -> CommandResult:
         def decide(at: datetime) -> Decision:

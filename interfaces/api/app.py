@@ -132,7 +132,7 @@ def create_app(orion: Orion, *, run_projections: bool | None = None) -> FastAPI:
     app.state.orion = orion
     metrics = Metrics()
     app.state.metrics = metrics
-    orion.platform.listeners.append(metrics.on_commit)
+    orion.on_commit(metrics.on_commit)
     metrics.watch_projections(
         lambda: [orion.projections.status(n) for n in orion.projections.projections]
     )
@@ -178,7 +178,7 @@ def create_app(orion: Orion, *, run_projections: bool | None = None) -> FastAPI:
     def readyz() -> Any:
         checks: dict[str, Any] = {}
         try:
-            head = orion.platform.head()
+            head = orion.head()
             checks["event_store"] = "ok"
             with orion.read.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))

@@ -70,7 +70,7 @@ def authenticate(orion: Orion, token: str) -> Principal:
         raise AuthenticationError("the token is not valid") from None
     if not isinstance(audience, str):
         raise AuthenticationError("the token is not valid")
-    now = orion.platform.clock.now()
+    now = orion.clock.now()
     claims = orion.kit.tokens.decode(token, audience=audience, now=now)
     if audience == STAFF_AUDIENCE:
         user = orion.users.authenticate(claims)

@@ -17,11 +17,8 @@ from fastapi import APIRouter, Depends, Header, Query, Response
 
 from application.cart.app import CartRef
 from application.context import CommandContext
-from domain.cart.aggregates import Cart
 from domain.cart.errors import CartLineNotFoundError
-from domain.shared.errors import AuthenticationError, NotFoundError
-from domain.stores.aggregates import Store
-from domain.stores.errors import StoreNotFoundError
+from domain.shared.errors import AuthenticationError
 from interfaces.api.auth import Principal, StoreAccess
 from interfaces.api.cart.schemas import (
     AbandonedCarts,
@@ -90,9 +87,7 @@ def who_shops(
         raise AuthenticationError("the cart token is not valid")
     ref = orion.carts.ref_from_token(cart_token)
     if read_cart:
-        cart = orion.platform.find(Cart, ref.cart_id) if ref.cart_id else None
-        if cart is not None and (cart.store_id != store_id or cart.customer_id is not None):
-            raise NotFoundError("no such cart", cart="token")
+        orion.carts.find_own(store_id, ref)  # another shop's cart, or a customer's: a 404
     return Shopper(store_id, ref, f"guest:{ref.cart_id}", True)
 
 
@@ -205,10 +200,8 @@ def abandoned_carts(
 ) -> AbandonedCarts:
     """Carts holding lines that nobody has touched for ``idle_hours``: how many, and the value
     of what they hold (minor units of the store's currency)."""
-    found = orion.platform.find(Store, store_id)
-    if found is None:
-        raise StoreNotFoundError(f"no store {store_id}", store_id=str(store_id))
-    idle_since = orion.platform.clock.now() - timedelta(hours=idle_hours)
+    found = orion.stores.get(store_id)  # a platform admin's unknown store is a 404
+    idle_since = orion.clock.now() - timedelta(hours=idle_hours)
     figures = queries.abandoned_carts(orion.read, store_id, idle_since)
     return AbandonedCarts(
         idle_hours=idle_hours,

@@ -110,7 +110,7 @@ def list_stock_levels(
     rows, next_cursor = queries.list_levels(
         orion.read,
         store_id,
-        now=orion.platform.clock.now(),
+        now=orion.clock.now(),
         low=low,
         out_of_stock=out_of_stock,
         sku=sku,
@@ -177,7 +177,7 @@ def set_threshold(
 def stock_item(store_id: UUID, sku: str, orion: OrionDep, _: CanRead) -> ItemDetail:
     """A SKU's stock at every location, from its stock items: exact at this instant."""
     sku = _check_sku(sku)
-    now = orion.platform.clock.now()
+    now = orion.clock.now()
     product = _product_of(orion, store_id, sku)
     items = {item.location_id: item for item in orion.inventory.items(store_id, sku)}
     if product is None and not items:

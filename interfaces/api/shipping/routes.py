@@ -10,8 +10,6 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from domain.shared.errors import ValidationError
 from domain.shipping.errors import ShippingRateNotFoundError
-from domain.stores.aggregates import Store
-from domain.stores.errors import StoreNotFoundError
 from domain.stores.values import check_country
 from interfaces.api.auth import StoreAccess
 from interfaces.api.cart.routes import ShopperDep, cart_view
@@ -36,12 +34,9 @@ CanRead = Annotated[StoreAccess, Depends(store_permission("settings", "read"))]
 CanWrite = Annotated[StoreAccess, Depends(store_permission("settings", "write"))]
 
 
-def _existing_store(orion: Orion, store_id: UUID) -> Store:
+def _existing_store(orion: Orion, store_id: UUID) -> None:
     # Platform admins pass the permission check for any id: an unknown store is still a 404.
-    found = orion.platform.find(Store, store_id)
-    if found is None:
-        raise StoreNotFoundError(f"no store {store_id}", store_id=str(store_id))
-    return found
+    orion.stores.get(store_id)
 
 
 def _spec(body: RateBody) -> dict[str, Any]:

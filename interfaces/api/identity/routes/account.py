@@ -19,8 +19,7 @@ from fastapi.responses import JSONResponse
 
 from application.context import CommandContext
 from application.identity.customers import scope_of
-from application.identity.keys import hash_secret, same_hash
-from domain.identity.aggregates import Customer, Session
+from domain.identity.aggregates import Customer
 from domain.identity.errors import TokenError
 from domain.shared.errors import AuthenticationError, OrionError, ValidationError
 from domain.stores.aggregates import Store
@@ -246,26 +245,6 @@ def login(
     )
 
 
-def _session_of_refresh_token(orion: OrionDep, token: str, store_id: UUID) -> Session | None:
-    """The live session of this shop's customer that a refresh token proves, if it is its
-    current token."""
-    session_hex, _, secret = token.partition(".")
-    try:
-        session = orion.platform.find(Session, UUID(hex=session_hex))
-    except ValueError:
-        return None
-    if (
-        session is None
-        or session.ended
-        or session.account_kind != "customer"
-        or session.store_id != store_id
-        or not secret
-        or not same_hash(hash_secret(secret), session.refresh_hash)
-    ):
-        return None
-    return session
-
-
 @router.post("/logout", status_code=204, response_class=Response)
 @raises(401, 403)
 def logout(
@@ -292,9 +271,9 @@ def logout(
         if principal.kind == "customer" and principal.store_id == store_id:
             session_id, actor = principal.session_id, principal.actor
     if session_id is None and refresh_token is not None:
-        session = _session_of_refresh_token(orion, refresh_token, store_id)
+        session = orion.customers.session_of_refresh_token(refresh_token, store_id=store_id)
         if session is not None:
-            session_id, actor = session.id, f"customer:{session.account_id}"
+            session_id, actor = session.session_id, f"customer:{session.account_id}"
     if session_id is None:
         raise AuthenticationError("sign in to your account at this shop")
     ctx = CommandContext(actor=actor, correlation_id=request.state.correlation_id)

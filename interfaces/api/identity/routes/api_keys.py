@@ -7,7 +7,6 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from domain.identity.aggregates import ApiKey
 from interfaces.api.auth import StoreAccess
 from interfaces.api.common import CommandAnswer, answer
 from interfaces.api.deps import CommandCtx, OrionDep, read_after, store_permission
@@ -57,12 +56,8 @@ def create_key(
     )
     done = answer(made.result, response)
     response.headers["Cache-Control"] = "no-store"
-    # Name (as cleaned) and prefix as the key keeps them: what the list will show.
-    key = orion.platform.find(ApiKey, made.result.id)
-    if key is None:  # cannot happen after a successful save
-        raise LookupError(f"no API key {made.result.id}")
     return ApiKeyCreated(
-        **done.model_dump(), token=made.token, prefix=key.prefix, name=key.name, role=key.role
+        **done.model_dump(), token=made.token, prefix=made.prefix, name=made.name, role=made.role
     )
 
 

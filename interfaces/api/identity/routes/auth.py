@@ -11,9 +11,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from application.context import CommandContext
 from application.identity.accounts import IssuedSession
-from application.identity.keys import hash_secret, same_hash
 from application.identity.users import PLATFORM
-from domain.identity.aggregates import Session
 from domain.shared.errors import AuthenticationError, PermissionDeniedError
 from interfaces.api.auth import Principal, authenticate
 from interfaces.api.common import CommandAnswer, answer
@@ -139,25 +137,6 @@ def refresh(
     return signed_in(issued, response, orion, use_cookies=body.use_cookies or by_cookie)
 
 
-def _session_of_refresh_token(orion: Orion, token: str) -> Session | None:
-    """The live user session a refresh token proves, if it is its current token."""
-    session_hex, _, secret = token.partition(".")
-    try:
-        session_id = UUID(hex=session_hex)
-    except ValueError:
-        return None
-    session = orion.platform.find(Session, session_id)
-    if (
-        session is None
-        or session.ended
-        or session.account_kind != "user"
-        or not secret
-        or not same_hash(hash_secret(secret), session.refresh_hash)
-    ):
-        return None
-    return session
-
-
 @router.post("/logout", status_code=204, response_class=Response)
 @raises(401, 403)
 def logout(request: Request, orion: OrionDep, body: LogoutBody | None = None) -> Response:
@@ -179,9 +158,9 @@ def logout(request: Request, orion: OrionDep, body: LogoutBody | None = None) ->
     actor = principal.actor if principal else None
     refresh_token = refresh_token_from(request, given)
     if session_id is None and refresh_token is not None:
-        session = _session_of_refresh_token(orion, refresh_token)
+        session = orion.users.session_of_refresh_token(refresh_token, store_id=None)
         if session is not None:
-            session_id, actor = session.id, f"user:{session.account_id}"
+            session_id, actor = session.session_id, f"user:{session.account_id}"
     if session_id is None and principal is None and (token or refresh_token):
         # Something was presented and none of it was valid.
         raise AuthenticationError("the token is not valid")

@@ -7,9 +7,6 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from application.platform import CommandResult
-from domain.identity.aggregates import Team
-from domain.shared.ids import team_id
 from interfaces.api.auth import StoreAccess
 from interfaces.api.common import CommandAnswer, answer
 from interfaces.api.deps import CommandCtx, IfMatch, OrionDep, read_after, store_permission
@@ -23,7 +20,6 @@ from interfaces.api.identity.schemas.staff import (
     MemberPublic,
     RoleChange,
 )
-from interfaces.bootstrap import Orion
 from projections.identity import queries
 from projections.read import as_utc
 
@@ -68,16 +64,6 @@ def list_invitations(
     )
 
 
-def _sent_invitation(orion: Orion, store_id: UUID, result: CommandResult) -> UUID:
-    """The invitation the command sent: its ``InvitationSent`` is the command's last event, so
-    it is the newest invitation of the team as at the answered version (exact, even when
-    others invite at the same time)."""
-    team = orion.platform.find(Team, team_id(store_id), version=result.version)
-    if team is None or not team.invitations:  # cannot happen after a successful invite
-        raise LookupError(f"no invitation in team {result.id} at version {result.version}")
-    return list(team.invitations)[-1]
-
-
 @router.post("/invitations", status_code=201, response_model=InvitationAnswer)
 def invite(
     store_id: UUID,
@@ -92,7 +78,7 @@ def invite(
         ctx, store_id, email=body.email, role=body.role, by_role=access.role
     )
     done = answer(result, response)
-    invitation_id = _sent_invitation(orion, store_id, result)
+    invitation_id = orion.teams.sent_invitation(store_id, result)
     response.headers["Location"] = f"/api/v1/stores/{store_id}/team/invitations"
     return InvitationAnswer(**done.model_dump(), invitation_id=invitation_id)
 

@@ -34,7 +34,7 @@ def get_dashboard(
     date_to: Annotated[QueryDate | None, Query(alias="to")] = None,
 ) -> Dashboard:
     """Days are UTC calendar days, both ends included; by default the last 30 days."""
-    now = orion.platform.clock.now()
+    now = orion.clock.now()
     end = date_to or now.date()
     start = date_from or end - timedelta(days=DEFAULT_DAYS - 1)
     figures = queries.dashboard(orion.read, store_id, start, end, now=now)
