@@ -181,26 +181,6 @@ def test_guest_checkout_places_a_numbered_order_reserving_stock_and_emptying_the
     assert second.json()["payment_due_at"] is None
 
 
-def test_checkout_with_a_separate_billing_address(
-    client: TestClient, orion: Orion, shop: Shop
-) -> None:
-    billing = address(company="Lovelace SARL", city="Esch-sur-Alzette")
-    response = client.post(
-        shop.checkout,
-        json=guest_body(shop, billing_address=billing),
-        headers={
-            "X-Cart-Token": guest_cart(orion, shop, {shop.skus[2]: 3}),
-            "Idempotency-Key": key(),
-        },
-    )
-    assert response.status_code == 201, response.text
-    order = orion.orders.get(shop.id, UUID(response.json()["order_id"]))
-    contact = orion.orders.contact(order)
-    assert contact is not None
-    assert contact["billing_address"]["company"] == "Lovelace SARL"
-    assert contact["shipping_address"]["city"] == "Luxembourg"
-
-
 # -- customers --------------------------------------------------------------------------------
 
 
@@ -528,37 +508,6 @@ def test_start_holds_the_stock_for_the_cart_until_checkout(
     second = client.post(f"{shop.checkout}/start", headers=start_key)
     assert first.status_code == second.status_code == 200, second.text
     assert second.json()["hold"] == first.json()["hold"]
-
-
-def test_a_hold_the_order_does_not_draw_on_is_let_go(
-    client: TestClient, orion: Orion, shop: Shop
-) -> None:
-    a = shop.skus[0]
-    orion.commerce.change_settings(ADMIN, shop.id, {"checkout_hold_minutes": 15})
-    _, depot = orion.inventory.add_location(ADMIN, shop.id, code="depot", name="Depot")
-    orion.inventory.receive(ADMIN, shop.id, sku=a, quantity=5, location_id=depot)
-    token = guest_cart(orion, shop, {a: 3})
-    # The default location is empty when checkout starts: the hold lands on the depot ...
-    orion.inventory.adjust(ADMIN, shop.id, sku=a, delta=-10, reason="loss")
-    started = client.post(f"{shop.checkout}/start", headers={"X-Cart-Token": token})
-    assert started.status_code == 200, started.text
-    # ... and stock comes back at the default location, drawn from first, before the shopper pays.
-    orion.inventory.receive(ADMIN, shop.id, sku=a, quantity=10)
-
-    placed = client.post(
-        shop.checkout,
-        json=guest_body(shop),
-        headers={"X-Cart-Token": token, "Idempotency-Key": key()},
-    )
-    assert placed.status_code == 201, placed.text
-    order_id = placed.json()["order_id"]
-    now = orion.platform.clock.now()
-    by_location = {item.location_id: item for item in orion.inventory.items(shop.id, a)}
-    at_depot = by_location.pop(depot)
-    (at_main,) = by_location.values()
-    assert list(at_main.reservations) == [order_id]
-    assert (at_main.available(now), at_depot.available(now)) == (7, 5)  # the hold is let go
-    assert at_depot.reservations == {}
 
 
 def guest_cart_over(orion: Orion, shop: Shop, token: str, sku: str) -> str:
