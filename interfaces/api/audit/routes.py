@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict
 
 from application.audit.app import AuditService
+from interfaces.api.audit.schemas import (
+    AggregateState,
+    AuditEvent,
+    AuditEventList,
+    History,
+    HistoryItem,
+)
 from interfaces.api.common import QueryDateTime
 from interfaces.api.deps import AdminDep, OrionDep, read_after
 from projections.audit import queries
@@ -18,51 +23,6 @@ router = APIRouter(prefix="/api/v1/admin/audit", tags=["admin: audit"])
 Fresh = Annotated[int | None, Depends(read_after("audit_log"))]
 # The event store keeps versions in a 64-bit integer column (bigint).
 MAX_VERSION = 2**63 - 1
-
-
-class AuditEvent(BaseModel):
-    position: int
-    aggregate_id: UUID
-    aggregate_type: str
-    version: int
-    event_type: str
-    store_id: UUID | None
-    actor: str | None
-    correlation_id: str | None
-    idempotency_key: str | None
-    occurred_at: datetime
-    data: dict[str, Any]
-
-
-class AuditEventList(BaseModel):
-    items: list[AuditEvent]
-    next_cursor: str | None
-
-
-class HistoryItem(BaseModel):
-    version: int
-    event_type: str
-    occurred_at: datetime
-    data: dict[str, Any]
-    metadata: dict[str, Any]
-
-
-class History(BaseModel):
-    aggregate_id: UUID
-    items: list[HistoryItem]
-
-
-class AggregateState(BaseModel):
-    """The aggregate as it was: these members, then its own public state (``type`` says
-    which members follow)."""
-
-    model_config = ConfigDict(extra="allow")
-
-    id: UUID
-    type: str
-    version: int
-    created_on: datetime
-    modified_on: datetime
 
 
 @router.get("/events", response_model=AuditEventList)
