@@ -2,7 +2,7 @@
 
 A reaction reads the event log after the fact, like a projection, instead of being called by
 the command: an acknowledged command's events are saved, so a crash between the save and the
-enqueue cannot lose the job; the runner (``adapters.reactions``) enqueues it on restart.
+enqueue cannot lose the job: the follower (``adapters.follower``) enqueues it on restart.
 """
 
 from __future__ import annotations

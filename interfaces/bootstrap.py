@@ -18,11 +18,11 @@ from urllib.parse import unquote, urlparse
 import psycopg
 
 from adapters.claims import claims_from_settings
+from adapters.follower import ReactionFollower, ReadModelFollower
 from adapters.listen import listen_in_background
 from adapters.mail import mailer_from_settings
 from adapters.pools import bound_event_store_wait, engine_options, event_store_pool_env
 from adapters.queue import InlineJobQueue, JobQueue, job_queue_from_settings
-from adapters.reactions import ReactionRunner
 from adapters.scheduler import Scheduler
 from adapters.vault import SqlPersonalData, one_use
 from application.cart.app import CartService
@@ -51,10 +51,10 @@ from application.stores.app import StoreService
 from domain.shared.personal import PersonalData
 from interfaces.settings import Settings
 from projections.audit.projector import AuditProjection
+from projections.base import Projection
 from projections.cart.projector import CartsProjection
 from projections.catalog.projector import CatalogProjection, StorefrontSearchProjection
 from projections.db import make_engine
-from projections.engine import POSITIONS_CHANNEL, Projection, ProjectionEngine, TableRegistry
 from projections.identity.projector import identity_projections
 from projections.inventory.projector import InventoryProjection
 from projections.inventory.queries import list_expired_holds
@@ -63,6 +63,7 @@ from projections.orders.projector import order_projections
 from projections.orders.queries import get_order_number, list_pending_payment_orders
 from projections.read import ReadModels
 from projections.stores.projector import StoresProjection
+from projections.tracking import POSITIONS_CHANNEL, TableRegistry
 from workers.mail import MailKit
 from workers.table import JobServices, job_table
 
@@ -175,9 +176,9 @@ class Orion:
     orders: OrderService
     checkout: CheckoutService
     personal: SqlPersonalData
-    projections: ProjectionEngine
+    projections: ReadModelFollower
     read: ReadModels
-    reactions: ReactionRunner
+    reactions: ReactionFollower
     scheduler: Scheduler
     jobs: JobQueue
     # What the jobs need, and every job by its name with those bound: the queues run jobs
@@ -266,7 +267,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
         app = OrionApplication(env=env)
         bound_event_store_wait(app.recorder, settings)
         registry = TableRegistry(reader_engine, projections)
-        engine = ProjectionEngine(
+        engine = ReadModelFollower(
             recorder=app.recorder,
             mapper=app.mapper,
             engine=writer_engine,
@@ -283,7 +284,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
         # Filled below, once the services the jobs call exist.
         table: dict[str, Callable[..., Any]] = {}
         jobs = job_queue_from_settings(settings, table)
-        reactions = ReactionRunner(
+        reactions = ReactionFollower(
             recorder=app.recorder,
             mapper=app.mapper,
             # The event database, not the read models': positions belong with the log.
@@ -295,7 +296,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
         reactions.setup()
         reactions.engine.dispose()  # as the writer's: used again only where the log is followed
     platform = Platform(app, clock)
-    # A commit in this process wakes the in-process projection engine at once.
+    # A commit in this process wakes the in-process followers at once.
     platform.listeners.append(lambda *_: engine.wake())
     kit = IdentityKit(
         personal=personal,

@@ -16,7 +16,7 @@ import anyio
 from sqlalchemy import Engine, Table, select
 
 from domain.shared.errors import ValidationError
-from projections.engine import FAILED, TableRegistry, state_table
+from projections.tracking import FAILED, READ_MODEL, TableRegistry, state_table
 
 POLL_SECONDS = 0.002  # one indexed single-row read per poll: cheap, and short waits stay short
 # When projections announce their positions (``heard``), waiters sleep until told, and read
@@ -126,7 +126,7 @@ class ReadModels:
                     state_table.c.position,
                     state_table.c.state,
                     state_table.c.generation,
-                )
+                ).where(state_table.c.kind == READ_MODEL)  # (reactions may share the table)
             ).all()
         # Waiting for a position tells the live generations too: a reader waiting for its own
         # write just after a swap reads the tables that hold it.

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from interfaces.bootstrap import Orion
 from ops.bench import data
 from ops.bench.common import log, open_orion, ratio, reset_database, vacuum_analyze
-from projections.engine import state_table
+from projections.tracking import state_table
 
 TARGET_RATIO = 0.40
 JUDGED_MIN_EVENTS = 10_000

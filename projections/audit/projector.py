@@ -10,7 +10,7 @@ from sqlalchemy import MetaData, Table
 from domain.shared.events import event_data
 from domain.stores.aggregates import Store
 from projections.audit.tables import define_tables
-from projections.engine import EventEnvelope, Projection
+from projections.base import EventEnvelope, Projection
 from projections.writer import Writer
 
 

@@ -9,8 +9,8 @@ from sqlalchemy import MetaData, Table
 
 from domain.cart.aggregates import Cart
 from domain.shared.topics import topics_of
+from projections.base import EventEnvelope, Projection
 from projections.cart.tables import ACTIVE, CHECKED_OUT, EMPTY, MERGED, define_tables
-from projections.engine import EventEnvelope, Projection
 from projections.writer import Writer
 
 CART_TOPICS = topics_of(

@@ -11,8 +11,8 @@ from sqlalchemy import Connection, MetaData, Table, text
 from domain.catalog.aggregates import Product
 from domain.catalog.values import ProductStatus
 from domain.shared.topics import topics_of
+from projections.base import EventEnvelope, Projection
 from projections.catalog.tables import define_catalog_tables, define_search_tables
-from projections.engine import EventEnvelope, Projection
 from projections.text import fold
 from projections.writer import Writer
 

@@ -23,7 +23,7 @@ from domain.orders.aggregates import Order
 from domain.shared.personal import PersonalData
 from domain.shared.topics import topics_of
 from domain.stores.aggregates import Store
-from projections.engine import EventEnvelope, Projection
+from projections.base import EventEnvelope, Projection
 from projections.identity.tables import define_customer_tables, define_team_tables
 from projections.text import fold
 from projections.writer import Writer

@@ -15,7 +15,7 @@ from sqlalchemy import MetaData, Table
 from domain.catalog.aggregates import Product
 from domain.inventory.aggregates import Locations, StockItem
 from domain.shared.topics import topics_of
-from projections.engine import EventEnvelope, Projection
+from projections.base import EventEnvelope, Projection
 from projections.inventory.tables import define_tables
 from projections.text import fold
 from projections.writer import Writer

@@ -3,7 +3,7 @@
 A store's orders are numbered 1, 2, 3… in the order their ``Order.Placed`` events stand in the
 log: gap-free, per store, and the same however often the log is replayed. The orders read model
 numbers them the same way (``projections/orders/projector.py``), for its desk and search; this
-one does nothing else, follows the log on a thread of its own (``ProjectionEngine.own_thread``),
+one does nothing else, follows the log on a thread of its own (the follower's ``own_thread``),
 and is what checkout and the confirmation e-mail wait for, instead of the whole orders model.
 """
 
@@ -16,7 +16,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, Uuid
 from domain.orders.aggregates import Order
 from domain.shared.topics import topics_of
 from domain.stores.aggregates import Store
-from projections.engine import EventEnvelope, Projection
+from projections.base import EventEnvelope, Projection
 from projections.writer import Writer
 
 NAME = "order_numbers"

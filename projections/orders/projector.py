@@ -41,7 +41,7 @@ from domain.shared.money import format_minor
 from domain.shared.personal import PersonalData
 from domain.shared.topics import topics_of
 from domain.stores.aggregates import Store
-from projections.engine import EventEnvelope, Projection
+from projections.base import EventEnvelope, Projection
 from projections.identity.projector import NullPersonalData
 from projections.orders.numbers import OrderNumbersProjection, number_text
 from projections.orders.tables import define_dashboard_tables, define_order_tables

@@ -6,7 +6,7 @@ from sqlalchemy import MetaData, Table
 
 from domain.shared.topics import topics_of
 from domain.stores.aggregates import ACTIVE, SUSPENDED, Store
-from projections.engine import EventEnvelope, Projection
+from projections.base import EventEnvelope, Projection
 from projections.stores.tables import define_tables
 from projections.text import fold
 from projections.writer import Writer

@@ -23,9 +23,9 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from rq import Queue, SimpleWorker
 
 from adapters.claims import RedisClaims
+from adapters.follower import ReactionFollower
 from adapters.mail import SmtpMailer
 from adapters.queue import JobTable, RQJobQueue, rq_job_class
-from adapters.reactions import ReactionRunner
 from application.mail import Mailer
 from application.reactions import Reaction
 from interfaces.bootstrap import Orion, bootstrap
@@ -133,7 +133,7 @@ def rq_worker(redis_url: str, queue_name: str, table: JobTable) -> SimpleWorker:
     )
 
 
-MailPipeline = tuple[ReactionRunner, SimpleWorker]
+MailPipeline = tuple[ReactionFollower, SimpleWorker]
 
 
 @contextmanager
@@ -142,7 +142,7 @@ def mail_pipeline_for(
 ) -> Iterator[MailPipeline]:
     """The production path for one reaction's mails (follow the log, queue on Redis, a worker
     sends over SMTP), with a queue, a reaction position and claims of this test's own."""
-    runner = ReactionRunner(
+    runner = ReactionFollower(
         recorder=orion.app.recorder,
         mapper=orion.app.mapper,
         engine=orion.reactions.engine,

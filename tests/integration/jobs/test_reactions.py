@@ -1,4 +1,5 @@
-"""The reaction runner on SQLite and PostgreSQL: from the head, nothing lost, nothing repeated."""
+"""Reactions on the follower, on SQLite and PostgreSQL: from the head, nothing lost, nothing
+repeated, a failing one stopped alone and resumed."""
 
 from __future__ import annotations
 
@@ -10,11 +11,21 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from sqlalchemy import Engine, update
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Engine,
+    MetaData,
+    String,
+    Table,
+    inspect,
+    update,
+)
 
 from adapters.claims import MemoryClaims, RedisClaims
+from adapters.follower import NotRebuildableError, ReactionFollower
 from adapters.queue import InlineJobQueue, JobTable, RQJobQueue
-from adapters.reactions import ReactionRunner, reactions_table
 from application.context import SYSTEM
 from application.mail import MailComposer, MailMessage
 from application.reactions import SEND_MAIL, SEND_MAILS, Job, Reaction, mail_job
@@ -22,6 +33,7 @@ from domain.shared.topics import topic
 from domain.stores.aggregates import Store
 from interfaces.bootstrap import Orion
 from projections.db import make_engine
+from projections.tracking import state_table
 from tests.builders import random_code, wait_for
 from tests.integration.jobs.conftest import SmtpServer, rq_worker
 from workers.mail import MailKit, send_mail
@@ -67,8 +79,8 @@ def engine(orion: Orion) -> Iterator[Engine]:
 
 def runner(
     orion: Orion, engine: Engine, queue: Any, *reactions: Reaction, **options: Any
-) -> ReactionRunner:
-    made = ReactionRunner(
+) -> ReactionFollower:
+    made = ReactionFollower(
         recorder=orion.app.recorder,
         mapper=orion.app.mapper,
         engine=engine,
@@ -268,9 +280,7 @@ def test_event_to_mail_through_rq(
     # A crash after queueing, before saving the position: the restart queues it again.
     with engine.begin() as conn:
         conn.execute(
-            update(reactions_table)
-            .where(reactions_table.c.name == reaction.name)
-            .values(position=start)
+            update(state_table).where(state_table.c.name == reaction.name).values(position=start)
         )
     runner(orion, engine, queue, reaction).run_until_caught_up(timeout=10)
     assert queue.queue.count == 1  # the same job id: RQ kept one
@@ -323,8 +333,73 @@ def test_in_process_jobs_run_before_the_position_moves(orion: Orion, engine: Eng
 
     gate.set()
     assert queue.drain(timeout=10)
-    reactions._retry_at.clear()  # skip the back-off
+    reactions.resume("gated")  # skip the back-off
     reactions.run_until_caught_up(timeout=10)
     queue.close()
     assert reactions.positions() == {"gated": head(orion)}
     assert gated_runs == [str(store)]  # queued again with the same id: not run twice
+
+
+# -- failures, status and the former table -----------------------------------------------------
+
+
+def test_a_failing_reaction_says_where_and_why_and_resumes_when_fixed(
+    orion: Orion, engine: Engine
+) -> None:
+    broken = [True]
+
+    def react(position: int, event: Any) -> list[Job]:
+        if broken[0]:
+            raise RuntimeError("no template for this store")
+        return welcome_jobs(position, event)
+
+    queue = RecordingQueue()
+    reactions = runner(orion, engine, queue, Reaction("fragile", (REGISTERED,), react))
+    start = head(orion)
+    store = register(orion)
+    failing = head(orion)
+    reactions.run_once()
+    status = reactions.status("fragile")
+    assert (status.kind, status.state, status.position) == ("reaction", "failed", start)
+    assert (status.error_position, status.error_topic) == (failing, REGISTERED)
+    assert "no template for this store" in (status.error or "")
+    assert status.generation is None and not status.stalled
+    broken[0] = False
+    assert reactions.run_once() == 0  # it waits for its back-off...
+    reactions.resume("fragile")  # ...unless resumed
+    reactions.run_until_caught_up(timeout=10)
+    status = reactions.status("fragile")
+    assert (status.state, status.error, status.position) == ("running", None, head(orion))
+    assert status.moved_at is not None
+    assert queue.jobs == [("jobs.welcome", (str(store),), f"fragile-{failing}-0")]
+
+
+def test_a_reaction_has_no_tables_to_rebuild(orion: Orion, engine: Engine) -> None:
+    reactions = runner(orion, engine, RecordingQueue())
+    with pytest.raises(NotRebuildableError):
+        reactions.request_rebuild("welcome")
+
+
+def test_positions_of_the_former_table_are_carried_over_once(orion: Orion, engine: Engine) -> None:
+    """Reactions kept their positions in ``orion_reactions`` before they shared the tracking
+    table: the first set-up takes them from there, and the table goes."""
+    before = head(orion)
+    store = register(orion)  # queued by "welcome" only if it starts where it was
+    former = Table(
+        "orion_reactions",
+        MetaData(),
+        Column("name", String(64), primary_key=True),
+        Column("position", BigInteger, nullable=False),
+        Column("updated_at", DateTime(timezone=True)),
+    )
+    with engine.begin() as conn:
+        former.create(conn)
+        conn.execute(former.insert(), [{"name": "welcome", "position": before}])
+    queue = RecordingQueue()
+    reactions = runner(orion, engine, queue)
+    assert reactions.positions() == {"welcome": before}
+    assert not inspect(engine).has_table("orion_reactions")
+    reactions.run_until_caught_up(timeout=10)
+    assert [args for _, args, _ in queue.jobs] == [(str(store),)]
+    runner(orion, engine, queue)  # set up again: nothing carried over twice
+    assert reactions.positions() == {"welcome": head(orion)}

@@ -19,10 +19,10 @@ import pytest
 from psycopg import sql
 from sqlalchemy import text
 
+from adapters.follower import ReadModelFollower
 from interfaces.bootstrap import Orion, all_projections, bootstrap
 from interfaces.settings import Settings
 from projections.db import make_engine
-from projections.engine import ProjectionEngine
 from projections.identity.projector import CustomersProjection, TeamProjection
 from projections.orders.queries import get_order
 from tests.golden.discovery import event_classes
@@ -64,9 +64,9 @@ def read_urls(settings: Settings, tmp_path: Path) -> Iterator[list[str]]:
                 conn.execute(drop.format(sql.Identifier(name)))
 
 
-def fresh_build(orion: Orion, url: str, batch_size: int) -> ProjectionEngine:
+def fresh_build(orion: Orion, url: str, batch_size: int) -> ReadModelFollower:
     """Every read model built from the whole log into an empty database."""
-    engine = ProjectionEngine(
+    engine = ReadModelFollower(
         recorder=orion.app.recorder,
         mapper=orion.app.mapper,
         engine=make_engine(url, writer=True, pool_size=2),
@@ -78,14 +78,14 @@ def fresh_build(orion: Orion, url: str, batch_size: int) -> ProjectionEngine:
     return engine
 
 
-def catch_up(engine: ProjectionEngine) -> None:
+def catch_up(engine: ReadModelFollower) -> None:
     engine.run_until_caught_up(timeout=600)
     for projection in engine.projections.values():
         if isinstance(projection, TeamProjection | CustomersProjection):
             projection.shredder.drain()  # keys destroyed on a helper thread (SQLite)
 
 
-def rows_of(engine: ProjectionEngine, head: int) -> Rows:
+def rows_of(engine: ReadModelFollower, head: int) -> Rows:
     """Every row of every table of every projection (by its name in the projection, not by
     its generation's), sorted; each projection running, error-free, at the head."""
     out: Rows = {}

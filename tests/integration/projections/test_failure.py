@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, inspect
 from sqlalchemy.exc import OperationalError
 
+from adapters.follower import ReadModelFollower, generations
 from domain.catalog.aggregates import Product
 from domain.shared.topics import topic, topics_of
 from interfaces.bootstrap import Orion, all_projections
-from projections import engine as engine_module
-from projections.engine import EventEnvelope, Projection, ProjectionEngine
+from projections.base import EventEnvelope, Projection
 from projections.writer import Writer
 from tests.integration.projections.helpers import fill
 
@@ -45,7 +45,7 @@ class Fragile(Projection):
 def test_failing_projection_stops_alone_and_resumes_after_a_fix(orion: Orion) -> None:
     fill(orion, 10, publish_every=2)
     fragile = Fragile()
-    engine = ProjectionEngine(
+    engine = ReadModelFollower(
         recorder=orion.app.recorder,
         mapper=orion.app.mapper,
         engine=orion.projections.engine,
@@ -91,8 +91,8 @@ class Flaky(Fragile):
         super().handle(envelope, w)
 
 
-def _engine(orion: Orion, *extra: Projection) -> ProjectionEngine:
-    engine = ProjectionEngine(
+def _engine(orion: Orion, *extra: Projection) -> ReadModelFollower:
+    engine = ReadModelFollower(
         recorder=orion.app.recorder,
         mapper=orion.app.mapper,
         engine=orion.projections.engine,
@@ -173,7 +173,7 @@ def test_a_reader_behind_a_failed_projection_is_told_at_once(orion: Orion) -> No
 def test_rebuilding_twice_in_a_row_leaves_no_old_tables(
     orion: Orion, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(engine_module, "RETIRED_GRACE_SECONDS", 0.0)
+    monkeypatch.setattr(generations, "RETIRED_GRACE_SECONDS", 0.0)
     fill(orion, 3)
     engine = orion.projections
     engine.run_until_caught_up(timeout=60)

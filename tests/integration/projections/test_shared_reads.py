@@ -51,7 +51,7 @@ def test_one_read_and_one_shared_commit_for_a_batch(
     head = orion.platform.head()
     for name in orion.projections.projections:
         assert orion.projections.status(name).position == head, name
-    assert reads == [None]  # one read, no topic filter, for every projection
+    assert reads == [()]  # one read, no topic filter, for every projection
     busy = {"catalog", "storefront_search", "audit_log"}
     # Each busy projection commits its own batch; the quiet ones move on together.
     assert len(commits) == len(busy) + 1

@@ -5,20 +5,20 @@ from __future__ import annotations
 
 import threading
 
+from adapters.follower import ReadModelFollower
 from interfaces.bootstrap import Orion, all_projections
-from projections.engine import ProjectionEngine
 from projections.stores import queries as store_queries
 from tests.integration.projections.helpers import fill
 
 
-def _race(runner: ProjectionEngine, start: threading.Barrier) -> None:
+def _race(runner: ReadModelFollower, start: threading.Barrier) -> None:
     start.wait()
     runner.run_until_caught_up(timeout=120)
 
 
 def test_two_runners_racing_never_fail_a_projection(orion: Orion) -> None:
     runners = [
-        ProjectionEngine(
+        ReadModelFollower(
             recorder=orion.app.recorder,
             mapper=orion.app.mapper,
             engine=orion.projections.engine,

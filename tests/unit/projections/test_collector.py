@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from projections import engine as engine_module
+from adapters.follower import batches
 
 
 def _cycles(n: int) -> None:
@@ -19,22 +19,22 @@ def _cycles(n: int) -> None:
 def test_young_cycles_are_collected_once_they_pile_up_not_after_every_batch(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(engine_module, "YOUNG_OBJECTS_TO_COLLECT", 1_000)
+    monkeypatch.setattr(batches, "YOUNG_OBJECTS_TO_COLLECT", 1_000)
     started: list[int] = []
 
     def heard(phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
             started.append(info["generation"])
 
-    with engine_module._gc_paused:
+    with batches.gc_paused:
         gc.collect()
         gc.callbacks.append(heard)
         try:
             _cycles(10)
-            engine_module._gc_paused.collect_young()
+            batches.gc_paused.collect_young()
             assert started == []
             _cycles(2_000)
-            engine_module._gc_paused.collect_young()
+            batches.gc_paused.collect_young()
             assert started == [1]
             assert gc.get_count()[0] < 1_000
         finally:
