@@ -7,7 +7,7 @@ from uuid import UUID
 
 import pytest
 
-from domain.identity.aggregates import EmailClaim
+from domain.identity.aggregates import EmailClaim, Session
 from domain.identity.errors import AccountNotFoundError, AccountStateError, EmailTakenError
 from domain.shared.errors import AuthenticationError, PreconditionFailedError, ValidationError
 from tests.unit.application.world import PASSWORD, World
@@ -126,3 +126,21 @@ def test_an_unknown_user_is_not_found(world: World) -> None:
     ):
         with pytest.raises(AccountNotFoundError):
             command()
+
+
+def test_a_user_s_refresh_token_coming_back_ends_the_session(world: World) -> None:
+    create(world)
+    first = world.users.login_user(world.ctx, email="olive@example.com", password=PASSWORD)
+    second = world.users.refresh(world.ctx, first.refresh_token, store_id=None)
+    world.users.refresh(world.ctx, second.refresh_token, store_id=None)
+
+    with pytest.raises(AuthenticationError):
+        world.users.refresh(world.ctx, first.refresh_token, store_id=None)  # copied
+
+    session = world.platform.find(Session, first.session_id)
+    assert session is not None and session.end_reason == "reuse_detected"
+    head = world.platform.head()
+    for token in ("not-a-token", f"{UUID(int=3).hex}.x", ""):
+        with pytest.raises(AuthenticationError):
+            world.users.refresh(world.ctx, token, store_id=None)
+    assert world.platform.head() == head
