@@ -14,7 +14,7 @@ from application.audit.app import AuditService
 from application.cart.app import CartRef, CartService
 from application.catalog.app import CatalogService
 from application.context import CommandContext
-from application.identity.accounts import REQUEST_RESET_JOB, AccountService, IdentityKit
+from application.identity.accounts import IdentityKit
 from application.identity.customers import CustomerService
 from application.identity.keys import Keyring, Passwords
 from application.identity.mails import IdentityMails, identity_mail_reaction
@@ -31,16 +31,19 @@ from application.orders.mails import OrderMails, order_mail_reaction
 from application.orders.payments import Payments
 from application.orders.settings import CommerceSettingsService
 from application.platform import OrionApplication, Platform
-from application.reactions import SEND_MAIL, SEND_MAILS, Job, Reaction, gather_mails
+from application.reactions import Job, Reaction, gather_mails
 from application.shipping.app import ShippingService
 from application.stores.app import StoreService
+from tests.fakes.claims import FakeClaims
 from tests.fakes.clock import TickingClock
 from tests.fakes.mail import FakeMailer
 from tests.fakes.payments import FakePaymentProvider
 from tests.fakes.personal import FakePersonalData
-from tests.fakes.queue import FakeJobQueue, Queued
+from tests.fakes.queue import FakeJobQueue
 from tests.fakes.reads import LogReads
 from tests.fakes.tax import FlatTax
+from workers.mail import MailKit
+from workers.table import JobServices, job_table
 
 SECRET = b"the in-memory world's secret key"
 PUBLIC_URL = "https://orion.test"
@@ -120,8 +123,16 @@ class World:
         self.reactions: list[Reaction] = [identity_mail_reaction(), order_mail_reaction()]
         self.hold_sweep = HoldSweep(self.inventory, self.reads.expired_holds)
         self.payment_timeouts = PaymentTimeouts(self.orders, self.reads.pending_orders)
+        self.claims = FakeClaims()
+        self.job_table = job_table(
+            JobServices(
+                mail=MailKit(self.mailer, self.composers, self.claims),
+                accounts={"user": self.users, "customer": self.customers},
+                payment_timeouts=self.payment_timeouts,
+                hold_sweep=self.hold_sweep,
+            )
+        )
         self._followed = platform.head()  # reactions start at the head of the log
-        self._claimed: set[str] = set()
         self._checkouts = 0
 
     # -- jobs and mails, as the reaction runner and a worker run them -------------------------
@@ -132,8 +143,9 @@ class World:
 
     def deliver(self) -> list[MailMessage]:
         """Follows the log since the last call (each reaction's jobs queued, with the runner's
-        job ids, mails gathered), then runs the queued jobs, until nothing is left to do.
-        Returns the mails sent; a job that fails stays queued and its error is raised."""
+        job ids, mails gathered), then runs the queued jobs from the job table, until nothing
+        is left to do. Returns the mails sent; a job that fails stays queued and its error is
+        raised."""
         sent = len(self.mailer.sent)
         while self._follow() or self.jobs.queued:
             self._work()
@@ -159,43 +171,14 @@ class World:
         return len(notifications)
 
     def _work(self) -> None:
+        """Runs the queued jobs from the job table, as a worker does."""
         taken = self.jobs.take()
         for done, job in enumerate(taken):
             try:
-                self._run(job)
+                self.job_table[job.func](*job.args)
             except Exception:
                 self.jobs.queued[:0] = taken[done:]  # retried later, as the queues do
                 raise
-
-    def _run(self, job: Queued) -> None:
-        if job.func == SEND_MAIL:
-            self._send(*job.args)
-        elif job.func == SEND_MAILS:
-            for kind, ref, key in job.args[0]:
-                self._send(kind, ref, key)
-        elif job.func == REQUEST_RESET_JOB:
-            kind, ref, actor, correlation_id, store = job.args
-            accounts: AccountService[Any] = self.users if kind == "user" else self.customers
-            ctx = CommandContext(
-                actor=actor, correlation_id=correlation_id, store_id=UUID(store) if store else None
-            )
-            accounts.start_password_reset(ctx, UUID(ref))
-        else:
-            raise LookupError(f"the world runs no job {job.func!r}")
-
-    def _send(self, kind: str, ref: dict[str, Any], dedupe_key: str) -> None:
-        """``workers.mail.send_mail``'s contract: at most one mail per key, and a mail that
-        failed to compose or send may be tried again."""
-        if dedupe_key in self._claimed:
-            return
-        self._claimed.add(dedupe_key)
-        try:
-            message = self.composers.compose(kind, ref)
-            if message is not None:
-                self.mailer.send(message)
-        except BaseException:
-            self._claimed.discard(dedupe_key)
-            raise
 
     # -- a shop, its products, carts and orders -----------------------------------------------
 
