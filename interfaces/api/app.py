@@ -34,6 +34,7 @@ from interfaces.api.inventory.routes import router as inventory_router
 from interfaces.api.orders.routes import dashboard
 from interfaces.api.orders.routes import desk as orders
 from interfaces.api.orders.routes.checkout import router as checkout_router
+from interfaces.api.orders.routes.settings import router as commerce_settings_router
 from interfaces.api.paths import KeepEncodedSlashes
 from interfaces.api.personal import OneUseOfPersonalData
 from interfaces.api.ratelimit import rate_limiter_from_settings
@@ -158,6 +159,7 @@ def create_app(orion: Orion, *, run_projections: bool | None = None) -> FastAPI:
         cart_router,
         checkout_router,
         shipping_router,
+        commerce_settings_router,
         orders.router,
         orders.shop,
         dashboard.router,

@@ -1,5 +1,6 @@
-"""A store's shipping rates and commerce settings (its team's side), and the shop's quotes for
-the shopper's cart. Both are read from the write side: one small aggregate per store."""
+"""A store's shipping rates (its team's side), and the shop's quotes for the shopper's cart,
+read from the write side: one small aggregate per store. (The store's commerce settings are
+the orders context's: ``interfaces/api/orders/routes/settings.py``.)"""
 
 from __future__ import annotations
 
@@ -8,14 +9,13 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from domain.shared.errors import ValidationError
 from domain.shipping.errors import ShippingRateNotFoundError
 from domain.stores.values import check_country
 from interfaces.api.auth import StoreAccess
 from interfaces.api.cart.routes import ShopperDep, cart_view
-from interfaces.api.cart.schemas import (
-    CommerceSettingsChange,
-    CommerceSettingsPublic,
+from interfaces.api.common import CommandAnswer, CountryCode, answer
+from interfaces.api.deps import CommandCtx, OrionDep, store_permission
+from interfaces.api.shipping.schemas import (
     Quote,
     Quotes,
     RateAnswer,
@@ -23,12 +23,9 @@ from interfaces.api.cart.schemas import (
     RateList,
     RatePublic,
 )
-from interfaces.api.common import CommandAnswer, CountryCode, answer
-from interfaces.api.deps import CommandCtx, OrionDep, store_permission
 from interfaces.bootstrap import Orion
 
 rates = APIRouter(prefix="/api/v1/stores/{store_id}/shipping-rates", tags=["store: shipping"])
-settings = APIRouter(prefix="/api/v1/stores/{store_id}/settings/commerce", tags=["store: settings"])
 shop = APIRouter(prefix="/api/v1/shop/{store_code}/shipping-rates", tags=["shop: shipping"])
 CanRead = Annotated[StoreAccess, Depends(store_permission("settings", "read"))]
 CanWrite = Annotated[StoreAccess, Depends(store_permission("settings", "write"))]
@@ -110,30 +107,6 @@ def remove_rate(
     return answer(orion.shipping.remove_rate(ctx, store_id, rate_id), response)
 
 
-# -- commerce settings ----------------------------------------------------------------------
-
-
-@settings.get("", response_model=CommerceSettingsPublic)
-def get_settings(store_id: UUID, orion: OrionDep, _: CanRead) -> CommerceSettingsPublic:
-    _existing_store(orion, store_id)
-    return CommerceSettingsPublic.model_validate(orion.commerce.settings(store_id))
-
-
-@settings.patch("", response_model=CommandAnswer)
-def change_settings(
-    store_id: UUID,
-    body: CommerceSettingsChange,
-    orion: OrionDep,
-    ctx: CommandCtx,
-    _: CanWrite,
-    response: Response,
-) -> CommandAnswer:
-    values = body.model_dump(exclude_unset=True)
-    if not values:
-        raise ValidationError("body", "name at least one setting to change")
-    return answer(orion.commerce.change_settings(ctx, store_id, values), response)
-
-
 # -- the shop's quotes ----------------------------------------------------------------------
 
 
@@ -167,5 +140,5 @@ def quotes(
 
 
 router = APIRouter()
-for sub in (rates, settings, shop):
+for sub in (rates, shop):
     router.include_router(sub)
