@@ -18,11 +18,8 @@ from adapters.scheduler import EXPIRED_HOLDS, PAYMENT_TIMEOUT, Scheduler
 from application.cart.app import CartRef
 from application.context import CommandContext
 from application.orders.checkout import CheckoutDetails
-from application.orders.jobs import CANCEL_OVERDUE_ORDERS
 from application.orders.mails import CONFIRMATION, OrderNotNumberedYetError, order_mail_reaction
 from application.reactions import SEND_MAIL
-from domain.inventory.aggregates import StockItem
-from domain.shared.events import event_metadata
 from interfaces.bootstrap import Orion
 from tests.integration.api.test_checkout import PRICES, SHIPPING, Shop, open_shop
 from tests.integration.api.test_shop_account import address
@@ -170,72 +167,6 @@ def test_a_mail_waits_for_the_order_number_and_is_not_sent_to_an_erased_person(
 
 
 # -- the payment timeout ----------------------------------------------------------------------
-
-
-def cancel_overdue(orion: Orion) -> int:
-    """The payment timeout's job, run as a worker of this process runs it."""
-    cancelled: int = orion.job_table[CANCEL_OVERDUE_ORDERS]()
-    return cancelled
-
-
-def available(orion: Orion, shop: Shop, sku: str) -> int:
-    return orion.inventory.available(shop.id, sku, orion.platform.clock.now())
-
-
-def test_overdue_orders_are_cancelled_and_their_stock_released(
-    clocked: tuple[Orion, MovableClock],
-) -> None:
-    orion, clock = clocked
-    shop = open_shop(orion)
-    a, b, c = shop.skus
-    orion.commerce.change_settings(ADMIN, shop.id, {"payment_timeout_hours": 2})
-    overdue = place(orion, shop, {a: 3, b: 1})
-    paid = place(orion, shop, {a: 2})
-    on_delivery = place(orion, shop, {c: 4}, payment_method="cash_on_delivery")
-    orion.orders.record_payment(ADMIN, shop.id, paid, amount=2 * PRICES[0] + SHIPPING)
-    clock.advance(hours=1)
-    late = place(orion, shop, {b: 2})  # due an hour after the others
-    orion.projections.run_until_caught_up(timeout=30)
-    assert (available(orion, shop, a), available(orion, shop, b)) == (5, 7)
-
-    # Not due yet: nothing happens.
-    clock.advance(minutes=59)
-    head = orion.platform.head()
-    assert cancel_overdue(orion) == 0
-    assert orion.platform.head() == head
-
-    clock.advance(minutes=2)
-    assert cancel_overdue(orion) == 1
-    assert orion.orders.get(shop.id, overdue).status == "cancelled"
-    for order_id, status in (
-        (paid, "paid"),
-        (on_delivery, "processing"),
-        (late, "pending_payment"),
-    ):
-        assert orion.orders.get(shop.id, order_id).status == status
-    assert (available(orion, shop, a), available(orion, shop, b)) == (8, 8)
-    item = orion.inventory.items(shop.id, a)[0]
-    released = [
-        e for e in orion.app.events.get(item.id) if isinstance(e, StockItem.ReservationReleased)
-    ]
-    assert [(e.reservation_id, e.quantity, e.reason) for e in released] == [
-        (overdue, 3, "payment_timeout")
-    ]
-    events = list(orion.app.events.get(overdue))
-    assert events[-1].__class__.__name__ == "Cancelled"
-    assert event_metadata(events[-1])["actor"] == "system:payment-timeout"
-
-    # A second run (another process's, or the read model still lagging) changes nothing more.
-    head = orion.platform.head()
-    assert cancel_overdue(orion) == 0
-    assert orion.platform.head() == head
-
-    # The next hour the late one goes too, and its stock comes back.
-    clock.advance(hours=1)
-    orion.projections.run_until_caught_up(timeout=30)
-    assert cancel_overdue(orion) == 1
-    assert orion.orders.get(shop.id, late).status == "cancelled"
-    assert available(orion, shop, b) == 10
 
 
 def test_the_scheduler_queues_the_timeout_once_a_minute_and_the_job_runs(
