@@ -4,29 +4,13 @@ whose key cache missed the erasure). In-memory application."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from uuid import UUID
 
 import pytest
 
 from application.context import CommandContext
-from application.identity.accounts import IdentityKit
-from application.identity.customers import CustomerService
-from application.identity.keys import Keyring, Passwords
-from application.identity.tokens import AccessTokens
-from application.identity.users import UserService
 from tests.fakes.personal import FakePersonalData
-from tests.unit.application.world import World
-
-PASSWORD = "correct horse battery"
-ADDRESS = {
-    "first_name": "Ada",
-    "last_name": "Lovelace",
-    "line1": "12 Rue des Tilleuls",
-    "city": "Luxembourg",
-    "postal_code": "L-1234",
-    "country": "LU",
-}
+from tests.unit.application.world import ADDRESS, PASSWORD, World
 
 
 @pytest.fixture
@@ -35,26 +19,12 @@ def personal() -> FakePersonalData:
 
 
 @pytest.fixture
-def world() -> World:
-    return World()
+def world(personal: FakePersonalData) -> World:
+    return World(personal=personal)
 
 
-@pytest.fixture
-def kit(personal: FakePersonalData) -> IdentityKit:
-    keyring = Keyring(b"a test secret of enough bytes")
-    return IdentityKit(
-        personal=personal,
-        keyring=keyring,
-        passwords=Passwords(),
-        tokens=AccessTokens(keyring.jwt_key, timedelta(minutes=15)),
-        refresh_lifetime=timedelta(days=30),
-    )
-
-
-def test_an_erased_customer_is_never_opened_again(
-    world: World, kit: IdentityKit, personal: FakePersonalData
-) -> None:
-    customers = CustomerService(world.platform, kit)
+def test_an_erased_customer_is_never_opened_again(world: World, personal: FakePersonalData) -> None:
+    customers = world.customers
     store_id = world.new_store()
     shopper = CommandContext(actor="anonymous:-")
     made = customers.register(
@@ -78,10 +48,8 @@ def test_an_erased_customer_is_never_opened_again(
     assert personal.opened == []
 
 
-def test_an_erased_user_is_never_opened_again(
-    world: World, kit: IdentityKit, personal: FakePersonalData
-) -> None:
-    users = UserService(world.platform, kit)
+def test_an_erased_user_is_never_opened_again(world: World, personal: FakePersonalData) -> None:
+    users = world.users
     made = users.create(world.ctx, email="olive@example.com", password=PASSWORD, name="Olive")
     user_id: UUID = made.id
     assert (users.profile(users.get(user_id)) or {})["name"] == "Olive"
