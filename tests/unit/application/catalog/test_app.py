@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
@@ -159,3 +160,41 @@ def test_a_product_needs_its_store_and_the_store_s_currency(world: World) -> Non
             variants=[{"sku": "USD-1", "price": {"amount": 100, "currency": "USD"}}],
         )
     assert world.platform.find(SkuClaim, sku_claim_id(store_id, "USD-1")) is None
+
+
+# -- idempotency keys ----------------------------------------------------------------------------
+
+
+def test_a_refused_command_does_not_burn_its_key(world: World) -> None:
+    """A refusal is not recorded: the same key with a corrected request then succeeds."""
+    store_id = world.new_store()
+    ctx = replace(world.ctx, idempotency_key="fix-me", request_fingerprint="first")
+
+    with pytest.raises(ValidationError):
+        world.catalog.create_product(ctx, store_id, title=" ", variants=[variant("A")])
+    made = world.catalog.create_product(
+        replace(ctx, request_fingerprint="second"), store_id, title="A", variants=[variant("A")]
+    )
+
+    assert not made.replayed
+
+
+def test_a_key_answers_for_its_own_command_only(world: World) -> None:
+    store_id = world.new_store()
+    ctx = replace(world.ctx, idempotency_key="x", request_fingerprint="f")
+    created = world.catalog.create_product(ctx, store_id, title="A", variants=[variant("A")])
+
+    published = world.catalog.publish(ctx, store_id, created.id)
+
+    assert not published.replayed and published.version == 2
+
+
+def test_a_key_is_the_caller_s_own(world: World) -> None:
+    store_id = world.new_store()
+    mine = replace(world.ctx, idempotency_key="k", request_fingerprint="f")
+    theirs = replace(mine, actor="admin:other")
+    first = world.catalog.create_product(mine, store_id, title="A", variants=[variant("A")])
+
+    second = world.catalog.create_product(theirs, store_id, title="B", variants=[variant("B")])
+
+    assert not second.replayed and second.id != first.id
