@@ -1,5 +1,5 @@
-"""Prometheus metrics: requests by route, commands by type and outcome, events, projections,
-requests refused for want of a database connection."""
+"""Prometheus metrics: requests by route, commands by type and outcome, events, the log's
+followers (read models and reactions), requests refused for want of a database connection."""
 
 from __future__ import annotations
 
@@ -11,41 +11,54 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 
-class ProjectionCollector(Collector):
-    """Reads projection positions and lag at scrape time, so the figures are never stale."""
+class FollowerCollector(Collector):
+    """Reads the log's followers' positions and lag at scrape time, so the figures are never
+    stale: read models as ``orion_projection_*{projection}``, reactions (which queue jobs) as
+    ``orion_reaction_*{reaction}``, so that each kind alerts with its own runbook."""
 
     def __init__(self, statuses: Callable[[], Iterable[Any]]) -> None:
         self.statuses = statuses
 
     def collect(self) -> Iterable[GaugeMetricFamily]:
-        position = GaugeMetricFamily(
-            "orion_projection_position", "Last log position applied", labels=["projection"]
-        )
-        head = GaugeMetricFamily("orion_event_log_head", "Highest position in the event log")
-        lag = GaugeMetricFamily(
-            "orion_projection_lag_events", "Events not yet applied", labels=["projection"]
-        )
-        lag_s = GaugeMetricFamily(
-            "orion_projection_lag_seconds",
-            "Age of the oldest unapplied event",
-            labels=["projection"],
-        )
-        failed = GaugeMetricFamily(
-            "orion_projection_failed", "1 when the projection is stopped", labels=["projection"]
-        )
-        top = 0
         try:
             statuses = list(self.statuses())
         except Exception:  # the database is down: /metrics still answers, without these
             return
-        for s in statuses:
-            position.add_metric([s.name], s.position)
-            lag.add_metric([s.name], s.lag_events)
-            lag_s.add_metric([s.name], s.lag_seconds)
-            failed.add_metric([s.name], 1 if s.state == "failed" else 0)
-            top = max(top, s.head)
-        head.add_metric([], top)
-        yield from (position, head, lag, lag_s, failed)
+        head = GaugeMetricFamily("orion_event_log_head", "Highest position in the event log")
+        head.add_metric([], max((s.head for s in statuses), default=0))
+        yield head
+        for prefix, label, kind in (
+            ("orion_projection", "projection", "read_model"),
+            ("orion_reaction", "reaction", "reaction"),
+        ):
+            gauges = {
+                "position": GaugeMetricFamily(
+                    f"{prefix}_position", "Last log position handled", labels=[label]
+                ),
+                "lag_events": GaugeMetricFamily(
+                    f"{prefix}_lag_events", "Events not yet handled", labels=[label]
+                ),
+                "lag_seconds": GaugeMetricFamily(
+                    f"{prefix}_lag_seconds", "Age of the oldest unhandled event", labels=[label]
+                ),
+                "failed": GaugeMetricFamily(
+                    f"{prefix}_failed", f"1 when the {label} is stopped", labels=[label]
+                ),
+                "stalled": GaugeMetricFamily(
+                    f"{prefix}_stalled",
+                    f"1 when the {label} is behind and has not moved for a while",
+                    labels=[label],
+                ),
+            }
+            for s in statuses:
+                if s.kind != kind:
+                    continue
+                gauges["position"].add_metric([s.name], s.position)
+                gauges["lag_events"].add_metric([s.name], s.lag_events)
+                gauges["lag_seconds"].add_metric([s.name], s.lag_seconds)
+                gauges["failed"].add_metric([s.name], 1 if s.state == "failed" else 0)
+                gauges["stalled"].add_metric([s.name], 1 if s.stalled else 0)
+            yield from gauges.values()
 
 
 class Metrics:
@@ -83,5 +96,6 @@ class Metrics:
         if n_events:
             self.events.inc(n_events)
 
-    def watch_projections(self, statuses: Callable[[], Iterable[Any]]) -> None:
-        self.registry.register(ProjectionCollector(statuses))
+    def watch_followers(self, statuses: Callable[[], Iterable[Any]]) -> None:
+        """Export the status of the log's followers, read when scraped."""
+        self.registry.register(FollowerCollector(statuses))

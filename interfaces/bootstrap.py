@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlparse
 import psycopg
 
 from adapters.claims import claims_from_settings
-from adapters.follower import ReactionFollower, ReadModelFollower
+from adapters.follower import Follower, FollowerStatus, ReactionFollower, ReadModelFollower
 from adapters.listen import listen_in_background
 from adapters.mail import mailer_from_settings
 from adapters.pools import bound_event_store_wait, engine_options, event_store_pool_env
@@ -202,6 +202,14 @@ class Orion:
     def on_commit(self, listener: CommitListener) -> None:
         """Call ``listener`` after each command this process commits (the API's metrics)."""
         self.platform.listeners.append(listener)
+
+    @property
+    def followers(self) -> tuple[Follower, ...]:
+        """The log's followers: the read models', and the reactions' (which queue jobs)."""
+        return (self.projections, self.reactions)
+
+    def follower_statuses(self) -> list[FollowerStatus]:
+        return [status for follower in self.followers for status in follower.statuses()]
 
     def start_background(self) -> None:
         """Follow the log in this process: read models, and the reactions that queue jobs."""

@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 from dataclasses import asdict
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlsplit, urlunsplit
 from uuid import UUID
@@ -93,24 +93,47 @@ def serve(
 
 @projections_cli.command("status")
 def projections_status() -> None:
-    """Position, lag and state of every projection."""
+    """Position, lag, state and last move of every read model and reaction."""
     orion = _orion()
-    for name in orion.projections.projections:
-        s = orion.projections.status(name)
+    now = datetime.now(UTC)
+    for s in orion.follower_statuses():
+        kind = "reaction" if s.kind == "reaction" else "read model"
+        moved = "never" if s.moved_at is None else f"{_ago(now - s.moved_at)} ago"
+        # "running" would mislead when nothing follows the log: say so instead.
+        state = "stalled" if s.stalled else s.state
         line = (
-            f"{s.name:<18} {s.state:<10} position {s.position:>8} / head {s.head:<8} "
-            f"lag {s.lag_events} events, {s.lag_seconds}s"
+            f"{s.name:<18} {kind:<10} {state:<10} position {s.position:>8} / head {s.head:<8} "
+            f"lag {s.lag_events} events, {s.lag_seconds}s  moved {moved}"
         )
+        if s.stalled:
+            why = "is `orion projections run` running"
+            if s.kind == "reaction":
+                why += ", and the job queue reachable"
+            line += f"\n    stalled: behind and not moving ({why}?)"
         if s.error:
             line += f"\n    failed at {s.error_position} ({s.error_topic}): {s.error}"
+        if s.rebuild_error:
+            line += f"\n    rebuild failed {s.rebuild_error}"
         typer.echo(line)
+
+
+def _ago(delta: timedelta) -> str:
+    seconds = max(0, int(delta.total_seconds()))
+    if seconds < 120:
+        return f"{seconds}s"
+    if seconds < 7200:
+        return f"{seconds // 60}m"
+    if seconds < 172800:
+        return f"{seconds // 3600}h"
+    return f"{seconds // 86400}d"
 
 
 @projections_cli.command("run")
 def projections_run(
     once: Annotated[bool, typer.Option("--once", help="Catch up, then exit.")] = False,
 ) -> None:
-    """Follow the log and keep every read model up to date (PostgreSQL: its own process)."""
+    """Follow the log: keep every read model up to date and queue the jobs reactions ask for
+    (PostgreSQL: its own process)."""
     orion = _orion()
     if once:
         orion.projections.run_until_caught_up(timeout=3600)
@@ -121,15 +144,15 @@ def projections_run(
 
     def on_sigterm(*_: Any) -> None:
         stop.set()
-        orion.projections.stop()
-        orion.reactions.stop()
+        for follower in orion.followers:
+            follower.stop()
         orion.scheduler.stop()
 
     signal.signal(signal.SIGTERM, on_sigterm)
 
     def wake_all(_payload: str = "") -> None:
-        orion.projections.wake()
-        orion.reactions.wake()
+        for follower in orion.followers:
+            follower.wake()
 
     if not orion.settings.is_sqlite:
         recorder: Any = orion.app.recorder
@@ -165,8 +188,12 @@ def projections_rebuild(
     name: str,
     wait: Annotated[bool, typer.Option(help="Run the rebuild here until it is swapped in.")] = True,
 ) -> None:
-    """Rebuild NAME from position 0 into fresh tables; queries keep using the old ones."""
+    """Rebuild read model NAME from position 0 into fresh tables; queries keep using the old
+    ones. (A reaction has no tables to rebuild.)"""
     orion = _orion()
+    if name in orion.reactions.reactions:
+        typer.echo(f"{name!r} is a reaction: it has no tables to rebuild (resume it instead)")
+        raise typer.Exit(2)
     if name not in orion.projections.projections:
         typer.echo(f"no projection {name!r}; known: {', '.join(orion.projections.projections)}")
         raise typer.Exit(2)
@@ -181,6 +208,22 @@ def projections_rebuild(
             # tables: nothing to do but look again in a moment.
             time.sleep(0.05)
     typer.echo(f"{name}: generation {generation} live after {time.monotonic() - started:.1f}s")
+
+
+@projections_cli.command("resume")
+def projections_resume(name: str) -> None:
+    """Let a failed read model or reaction try again now (after a fix), not after its back-off.
+
+    The process that follows the log sees it within a moment."""
+    orion = _orion()
+    follower = next((f for f in orion.followers if name in f.handlers), None)
+    if follower is None:
+        known = [n for f in orion.followers for n in f.handlers]
+        typer.echo(f"no projection or reaction {name!r}; known: {', '.join(known)}")
+        raise typer.Exit(2)
+    follower.resume(name)
+    status = follower.status(name)
+    typer.echo(f"{name}: {status.state} at position {status.position} / head {status.head}")
 
 
 @events_cli.command("tail")

@@ -134,9 +134,7 @@ def create_app(orion: Orion, *, run_projections: bool | None = None) -> FastAPI:
     metrics = Metrics()
     app.state.metrics = metrics
     orion.on_commit(metrics.on_commit)
-    metrics.watch_projections(
-        lambda: [orion.projections.status(n) for n in orion.projections.projections]
-    )
+    metrics.watch_followers(orion.follower_statuses)
     install_error_handlers(app)
 
     app.add_middleware(KeepEncodedSlashes)

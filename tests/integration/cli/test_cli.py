@@ -7,9 +7,11 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from interfaces.bootstrap import Orion
+from interfaces.bootstrap import Orion, bootstrap
 from interfaces.cli import cli, redact_url
+from interfaces.settings import Settings
 from tests.integration.projections.helpers import fill
+from tests.integration.projections.history import MovableClock
 
 
 @pytest.fixture
@@ -79,3 +81,33 @@ def test_start_up_objects_leave_the_collectors_sight() -> None:
         assert gc.get_freeze_count() > 10_000  # the modules, routes and schemas loaded so far
     finally:
         gc.unfreeze()
+
+
+def test_status_shows_both_kinds_of_follower_and_a_stall(  # type: ignore[no-untyped-def]
+    run, settings: Settings
+) -> None:
+    """A newcomer saw "running" with nothing following the log: the line now says stalled,
+    and when the position last moved."""
+    clocked = bootstrap(settings, clock=MovableClock())  # its events are two months old
+    try:
+        fill(clocked, 1)
+    finally:
+        clocked.close()
+    lines = {line.split()[0]: line for line in run("projections", "status").splitlines()}
+    assert "read model stalled" in lines["catalog"] and "moved never" in lines["catalog"]
+    assert "reaction   stalled" in lines["order-mails"]
+    assert "is `orion projections run` running?" in run("projections", "status")
+
+    run("projections", "run", "--once")
+    lines = {line.split()[0]: line for line in run("projections", "status").splitlines()}
+    assert "read model running" in lines["catalog"] and "ago" in lines["catalog"]
+    assert "reaction   running" in lines["identity-mails"]
+    assert "stalled" not in run("projections", "status")
+
+
+def test_a_reaction_is_resumed_not_rebuilt(run, orion: Orion) -> None:  # type: ignore[no-untyped-def]
+    refused = CliRunner().invoke(cli, ["projections", "rebuild", "order-mails"])
+    assert refused.exit_code == 2 and "no tables to rebuild" in refused.output
+    assert "order-mails: running" in run("projections", "resume", "order-mails")
+    unknown = CliRunner().invoke(cli, ["projections", "resume", "no-such-follower"])
+    assert unknown.exit_code == 2 and "identity-mails" in unknown.output
