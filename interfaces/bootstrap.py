@@ -62,6 +62,7 @@ from projections.orders.numbers import NAME as ORDER_NUMBERS
 from projections.orders.projector import order_projections
 from projections.orders.queries import get_order_number, list_pending_payment_orders
 from projections.read import ReadModels
+from projections.shipping.projector import ShippingRatesProjection
 from projections.stores.projector import StoresProjection
 from projections.tracking import POSITIONS_CHANNEL, TableRegistry
 from workers.mail import MailKit
@@ -76,6 +77,7 @@ def all_projections(personal: PersonalData | None = None) -> list[Projection]:
         InventoryProjection(),
         CartsProjection(),
         StoresProjection(),
+        ShippingRatesProjection(),
         CatalogProjection(),
         StorefrontSearchProjection(),
         AuditProjection(),

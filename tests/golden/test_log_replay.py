@@ -26,6 +26,7 @@ from sqlalchemy import DateTime, LargeBinary, Table, Uuid, delete
 from adapters import vault
 from interfaces.bootstrap import Orion, bootstrap
 from interfaces.settings import Settings
+from projections.shipping import queries as shipping
 from tests.golden.make_log import LOG_DIR, plain, read_models
 
 LOGS = sorted(LOG_DIR.glob("*.json.gz"))
@@ -117,3 +118,19 @@ def test_a_kept_log_projects_to_the_same_read_models(replayed: Orion, kept: dict
             key=lambda r: json.dumps(r, sort_keys=True),
         )
         assert rows == then_rows, name
+
+
+def test_a_kept_log_feeds_the_read_models_added_since(
+    replayed: Orion, kept: dict[str, Any]
+) -> None:
+    """A read model added after the log was kept (shipping rates) is built from its events:
+    each store's rates and version as its kept aggregate has them."""
+    kept_rates = [a for a in kept["aggregates"].values() if a.get("type") == "ShippingRates"]
+    assert kept_rates, "the kept log sets shipping rates"
+    for aggregate in kept_rates:
+        rows, version = shipping.list_rates(replayed.read, UUID(aggregate["store_id"]))
+        assert version == aggregate["version"]
+        found = {str(row.pop("rate_id")): row for row in rows}
+        assert found.keys() == aggregate["rates"].keys()
+        for rate_id, rate in aggregate["rates"].items():
+            assert {key: found[rate_id][key] for key in rate} == rate

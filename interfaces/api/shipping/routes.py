@@ -1,6 +1,8 @@
-"""A store's shipping rates (its team's side), and the shop's quotes for the shopper's cart,
-read from the write side: one small aggregate per store. (The store's commerce settings are
-the orders context's: ``interfaces/api/orders/routes/settings.py``.)"""
+"""A store's shipping rates (its team's side), and the shop's quotes for the shopper's cart.
+
+The team's lists read the shipping read model (``min_position`` reads its own writes); the
+quotes are a use case over the store's rates as checkout will charge them, from the write side.
+(The store's commerce settings are the orders context's: ``orders/routes/settings.py``.)"""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from domain.stores.values import check_country
 from interfaces.api.auth import StoreAccess
 from interfaces.api.cart.routes import ShopperDep, cart_view
 from interfaces.api.common import CommandAnswer, CountryCode, answer
-from interfaces.api.deps import CommandCtx, OrionDep, store_permission
+from interfaces.api.deps import CommandCtx, OrionDep, read_after, store_permission
 from interfaces.api.shipping.schemas import (
     Quote,
     Quotes,
@@ -24,11 +26,14 @@ from interfaces.api.shipping.schemas import (
     RatePublic,
 )
 from interfaces.bootstrap import Orion
+from projections.shipping import queries
+from projections.shipping.projector import NAME as SHIPPING_RATES
 
 rates = APIRouter(prefix="/api/v1/stores/{store_id}/shipping-rates", tags=["store: shipping"])
 shop = APIRouter(prefix="/api/v1/shop/{store_code}/shipping-rates", tags=["shop: shipping"])
 CanRead = Annotated[StoreAccess, Depends(store_permission("settings", "read"))]
 CanWrite = Annotated[StoreAccess, Depends(store_permission("settings", "write"))]
+Fresh = Annotated[int | None, Depends(read_after(SHIPPING_RATES))]
 
 
 def _existing_store(orion: Orion, store_id: UUID) -> None:
@@ -40,31 +45,28 @@ def _spec(body: RateBody) -> dict[str, Any]:
     return body.model_dump(exclude_none=True)
 
 
-def _public(rate_id: UUID, rate: dict[str, Any]) -> RatePublic:
-    return RatePublic(id=rate_id, **rate)
+def _public(row: dict[str, Any]) -> RatePublic:
+    return RatePublic(id=row["rate_id"], **{k: v for k, v in row.items() if k != "rate_id"})
 
 
 # -- shipping rates -------------------------------------------------------------------------
 
 
 @rates.get("", response_model=RateList)
-def list_rates(store_id: UUID, orion: OrionDep, _: CanRead) -> RateList:
+def list_rates(store_id: UUID, orion: OrionDep, _: CanRead, __: Fresh) -> RateList:
+    """By name; ``version`` is the version of the store's rates (0: none ever set)."""
     _existing_store(orion, store_id)
-    found = orion.shipping.rates(store_id)
-    items = [_public(i, r) for i, r in found.rates.items()] if found else []
-    return RateList(
-        items=sorted(items, key=lambda r: (r.name, str(r.id))),
-        version=found.version if found else 0,
-    )
+    rows, version = queries.list_rates(orion.read, store_id)
+    return RateList(items=[_public(r) for r in rows], version=version)
 
 
 @rates.get("/{rate_id}", response_model=RatePublic)
-def get_rate(store_id: UUID, rate_id: UUID, orion: OrionDep, _: CanRead) -> RatePublic:
+def get_rate(store_id: UUID, rate_id: UUID, orion: OrionDep, _: CanRead, __: Fresh) -> RatePublic:
     _existing_store(orion, store_id)
-    found = orion.shipping.rates(store_id)
-    if found is None:
+    row = queries.get_rate(orion.read, store_id, rate_id)
+    if row is None:
         raise ShippingRateNotFoundError(f"no shipping rate {rate_id}", rate_id=str(rate_id))
-    return _public(rate_id, found.get(rate_id))
+    return _public(row)
 
 
 @rates.post("", status_code=201, response_model=RateAnswer)

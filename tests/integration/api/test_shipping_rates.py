@@ -48,11 +48,13 @@ def test_rates_crud(api: Api, store: dict[str, Any]) -> None:
     rate_id = made.json()["rate_id"]
     assert made.headers["Location"] == f"{path}/{rate_id}"
     assert made.json()["position"] > 0
-    api.post(path, WEIGHT, expect=201)
+    at = api.post(path, WEIGHT, expect=201).json()["position"]
 
-    listed = api.get(path).json()
+    # The lists read the shipping read model: ``min_position`` reads the writes just made.
+    listed = api.get(path, min_position=at).json()
     assert [r["name"] for r in listed["items"]] == ["Parcel", "Post"]
-    post = api.get(f"{path}/{rate_id}").json()
+    assert listed["version"] == 3  # created, then two rates set
+    post = api.get(f"{path}/{rate_id}", min_position=at).json()
     assert post == {
         "id": rate_id,
         "name": "Post",
@@ -75,12 +77,18 @@ def test_rates_crud(api: Api, store: dict[str, Any]) -> None:
     )
     assert replaced.status_code == 200, replaced.text
     assert replaced.json()["rate_id"] == rate_id
-    assert api.get(f"{path}/{rate_id}").json()["kind"] == "free_over"
+    at = replaced.json()["position"]
+    assert api.get(f"{path}/{rate_id}", min_position=at).json()["kind"] == "free_over"
 
     removed = api.client.delete(f"{path}/{rate_id}", headers=api.headers)
     assert removed.status_code == 200, removed.text
-    assert api.get(f"{path}/{rate_id}", expect=404).json()["rate_id"] == rate_id
-    assert [r["name"] for r in api.get(path).json()["items"]] == ["Parcel"]
+    at = removed.json()["position"]
+    gone = api.get(f"{path}/{rate_id}", expect=404, min_position=at)
+    assert gone.json()["rate_id"] == rate_id
+    assert gone.headers["X-Orion-Consistent"] == "true"  # not there, rather than not there yet
+    listed = api.get(path, min_position=at).json()
+    assert [r["name"] for r in listed["items"]] == ["Parcel"]
+    assert listed["version"] == 5
     gone = api.client.delete(f"{path}/{rate_id}", headers=api.headers)
     assert gone.status_code == 404
 
@@ -148,11 +156,14 @@ def test_another_store_s_rates_are_not_found(
 ) -> None:
     other = api.create_store()
     theirs = api.post(rates(other["id"]), FLAT, expect=201).json()["rate_id"]
-    mine = api.post(rates(store["id"]), WEIGHT, expect=201).json()["rate_id"]
+    made = api.post(rates(store["id"]), WEIGHT, expect=201).json()
+    mine, at = made["rate_id"], made["position"]
     owner = member_for(orion, store["id"], "owner")
     head = orion.platform.head()
     path = rates(store["id"])
-    assert client.get(f"{path}/{theirs}", headers=owner).status_code == 404
+    # (At a position past their rate: the read model has it, and still shows it to no one.)
+    seen = {"min_position": at}
+    assert client.get(f"{path}/{theirs}", headers=owner, params=seen).status_code == 404
     assert client.put(f"{path}/{theirs}", json=FLAT, headers=owner).status_code == 404
     assert client.delete(f"{path}/{theirs}", headers=owner).status_code == 404
     assert client.put(f"{path}/{uuid4()}", json=FLAT, headers=owner).status_code == 404
@@ -161,7 +172,7 @@ def test_another_store_s_rates_are_not_found(
     assert client.delete(f"{rates(other['id'])}/{theirs}", headers=owner).status_code == 404
     assert client.get(rates(str(uuid4())), headers=api.headers).status_code == 404
     assert orion.platform.head() == head
-    assert [r["id"] for r in api.get(path).json()["items"]] == [mine]
+    assert [r["id"] for r in api.get(path, min_position=at).json()["items"]] == [mine]
 
 
 # -- the shop's quotes ----------------------------------------------------------------------
