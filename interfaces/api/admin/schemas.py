@@ -1,3 +1,5 @@
+"""The admin API's answers: where each follower of the log stands, and a rebuild started."""
+
 from __future__ import annotations
 
 from datetime import datetime
