@@ -72,14 +72,13 @@ class CartService:
             return None
         return cart
 
-    def find_own(self, store_id: UUID, ref: CartRef, *, saved: bool = False) -> Cart | None:
+    def find_own(self, store_id: UUID, ref: CartRef) -> Cart | None:
         """``find``, refusing (404) a guest token that names another shop's cart or a
         customer's: the cart API checks that as it reads the token; a use case that reads the
-        cart anyway (checkout) checks it here instead of reading the cart twice. ``saved``: as
-        ``Platform.find`` (for a command that saves the cart)."""
+        cart anyway (checkout) checks it here instead of reading the cart twice."""
         if ref.cart_id is None:
             return None
-        cart = self.platform.find(Cart, ref.cart_id, saved=saved)
+        cart = self.platform.find(Cart, ref.cart_id)
         if cart is None:
             return None
         if ref.customer_id is None and (cart.store_id != store_id or cart.customer_id is not None):

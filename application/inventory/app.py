@@ -53,35 +53,26 @@ class InventoryService:
     def locations(self, store_id: UUID) -> Locations | None:
         return self.platform.find(Locations, Locations.id_for(store_id))
 
-    def location_ids(self, store_id: UUID, *, recent: bool = False) -> list[UUID]:
-        """The store's locations in the order stock is drawn from (``recent``: as read in the
-        last second)."""
-        found = self.platform.find(Locations, Locations.id_for(store_id), recent=recent)
+    def location_ids(self, store_id: UUID) -> list[UUID]:
+        """The store's locations in the order stock is drawn from."""
+        found = self.platform.find(Locations, Locations.id_for(store_id))
         return found.in_order() if found else [default_location_id(store_id)]
 
-    def item(
-        self, store_id: UUID, location_id: UUID, sku: str, *, saved: bool = False
-    ) -> StockItem | None:
-        """``saved``: as ``Platform.find`` (for a command that saves the item)."""
-        return self.platform.find(StockItem, stock_item_id(store_id, location_id, sku), saved=saved)
+    def item(self, store_id: UUID, location_id: UUID, sku: str) -> StockItem | None:
+        return self.platform.find(StockItem, stock_item_id(store_id, location_id, sku))
 
     def items(self, store_id: UUID, sku: str) -> list[StockItem]:
         """The SKU's stock items, in the order checkout draws from."""
         return list(self.iter_items(store_id, sku))
 
     def iter_items(
-        self,
-        store_id: UUID,
-        sku: str,
-        location_ids: list[UUID] | None = None,
-        *,
-        saved: bool = False,
+        self, store_id: UUID, sku: str, location_ids: list[UUID] | None = None
     ) -> Iterator[StockItem]:
         """``items``, read one at a time: a caller that has what it needs reads no more (pass
         ``location_ids`` when asking for several SKUs: one read of the locations instead of one
         per SKU)."""
         for location_id in location_ids or self.location_ids(store_id):
-            item = self.item(store_id, location_id, sku, saved=saved)
+            item = self.item(store_id, location_id, sku)
             if item is not None:
                 yield item
 

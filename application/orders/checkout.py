@@ -22,6 +22,7 @@ from application.orders.app import OrderService
 from application.orders.payments import Payments
 from application.orders.settings import CommerceSettingsService
 from application.platform import CommandResult, Decision, Platform
+from application.repository import KEPT
 from application.shipping.app import ShippingService
 from domain.identity.aggregates import Customer
 from domain.identity.values import Address, normalise_email
@@ -82,8 +83,8 @@ class CheckoutService:
         self.payments = payments
         self.tax: TaxPolicy = tax or ZeroTax()
 
-    def _store(self, store_id: UUID, *, recent: bool = False) -> Store:
-        store = self.platform.find(Store, store_id, recent=recent)
+    def _store(self, store_id: UUID) -> Store:
+        store = self.platform.find(Store, store_id)
         if store is None or not store.is_active:
             raise StoreNotFoundError(f"no store {store_id}", store_id=str(store_id))
         return store
@@ -149,28 +150,27 @@ class CheckoutService:
                 "Idempotency-Key", "is required on checkout, so that a retry never orders twice"
             )
         self.payments.check(details.payment_method)
-        # The store, its settings, rates and locations, as read in the last second: checkout
-        # reads but never changes them (see Platform.find_recent).
-        store = self._store(store_id, recent=True)
-        email, shipping, billing = self._addresses(store_id, customer_id, details)
         order_id = uuid4()
         subject = customer_id or order_id
-        contact = {"email": email, "shipping_address": shipping, "billing_address": billing}
         sealed: list[str] = []
-        settings = self.commerce.settings(store_id, recent=True)
-        timeout = timedelta(hours=settings["payment_timeout_hours"])
-        # A store that holds stock from the start of checkout: the cart's holds on the items
-        # the order does not draw on are let go too (the stock came back where it draws first).
-        holds = bool(settings["checkout_hold_minutes"])
 
         def decide(at: datetime) -> Decision:
-            # The cart and the stock items as this process last saved them, if it did: the
-            # save checks their versions (see Platform.find).
-            cart = self.carts.find_own(store_id, ref, saved=True)
+            # Read KEPT (below): the store, its settings, rates and locations as read within
+            # the last second (checkout never changes them); the cart and the stock items as
+            # this process last saved them, if it did (the save checks their versions).
+            store = self._store(store_id)
+            email, shipping, billing = self._addresses(store_id, customer_id, details)
+            settings = self.commerce.settings(store_id)
+            timeout = timedelta(hours=settings["payment_timeout_hours"])
+            # A store that holds stock from the start of checkout: the cart's holds on the
+            # items the order does not draw on are let go too (the stock came back where it
+            # draws first).
+            holds = bool(settings["checkout_hold_minutes"])
+            cart = self.carts.find_own(store_id, ref)
             if cart is None or not cart.lines:
                 raise ConflictError("the cart is empty")
             lines = priced_lines(list(cart.lines.values()))
-            rates = self.shipping.rates(store_id, recent=True)
+            rates = self.shipping.rates(store_id)
             country = shipping["country"]
             quotes = (
                 rates.quotes(
@@ -187,14 +187,14 @@ class CheckoutService:
                     f"choose one of: {', '.join(str(q['rate_id']) for q in quotes) or 'none'}",
                 )
             held_for_cart = hold_id(cart.id)
-            locations = self.inventory.location_ids(store_id, recent=True)
+            locations = self.inventory.location_ids(store_id)
             # Read as long as some is needed (or a hold may be let go): a kept copy read and
             # not saved makes the platform decide again on fresh reads.
             allocations = [
                 allocate(
                     line["sku"],
                     int(line["quantity"]),
-                    self.inventory.iter_items(store_id, line["sku"], locations, saved=True),
+                    self.inventory.iter_items(store_id, line["sku"], locations),
                     at=at,
                     holder=held_for_cart,  # this cart's own hold counts as available to it
                     read_all=holds,
@@ -225,6 +225,7 @@ class CheckoutService:
             # Sealed once the order will be placed (a refused checkout leaves no key behind),
             # and once only, whatever the retries.
             if not sealed:
+                contact = {"email": email, "shipping_address": shipping, "billing_address": billing}
                 sealed.append(self.personal.seal(subject, contact))
             totals = compute_totals(
                 lines,
@@ -271,7 +272,9 @@ class CheckoutService:
             return Decision(order, touched=[cart, *items.values()])
 
         placed: list[Order] = []
-        result = self.platform.execute(ctx.for_store(store_id), "Checkout", retrying(decide))
+        result = self.platform.execute(
+            ctx.for_store(store_id), "Checkout", retrying(decide), reads=KEPT
+        )
         # The order just saved is the one in hand. A replayed key answers what the first
         # attempt answered: the order as it was placed, not as it has become since (paid…).
         if placed and not result.replayed:

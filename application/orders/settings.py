@@ -18,10 +18,8 @@ class CommerceSettingsService:
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
 
-    def settings(self, store_id: UUID, *, recent: bool = False) -> dict[str, int]:
-        found = self.platform.find(
-            CommerceSettings, CommerceSettings.id_for(store_id), recent=recent
-        )
+    def settings(self, store_id: UUID) -> dict[str, int]:
+        found = self.platform.find(CommerceSettings, CommerceSettings.id_for(store_id))
         return dict(found.values) if found else dict(DEFAULTS)
 
     def change_settings(

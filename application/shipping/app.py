@@ -17,9 +17,8 @@ class ShippingService:
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
 
-    def rates(self, store_id: UUID, *, recent: bool = False) -> ShippingRates | None:
-        """The store's rates (``recent``: as read in the last second, to read, never change)."""
-        return self.platform.find(ShippingRates, ShippingRates.id_for(store_id), recent=recent)
+    def rates(self, store_id: UUID) -> ShippingRates | None:
+        return self.platform.find(ShippingRates, ShippingRates.id_for(store_id))
 
     def _rates_for_change(self, store_id: UUID, at: datetime) -> ShippingRates:
         if self.platform.find(Store, store_id) is None:

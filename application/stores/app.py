@@ -1,4 +1,5 @@
-"""Use cases of the stores context: register, edit, suspend and reactivate tenants."""
+"""Use cases of the stores context: register, edit, suspend and reactivate tenants, and find
+the open shop a storefront request names."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from application.platform import CommandResult, Decision, Platform
 from domain.stores.aggregates import Store
 from domain.stores.errors import StoreCodeTakenError, StoreNotFoundError
 
+# Longer than any store code (32): a shop's code in a URL is looked up only up to this length.
+MAX_SHOP_CODE = 64
+
 
 class StoreService:
     def __init__(self, platform: Platform) -> None:
@@ -18,6 +22,25 @@ class StoreService:
 
     def get(self, store_id: UUID) -> Store:
         return self.platform.get(Store, store_id, not_found=_not_found(store_id))
+
+    # -- the storefront ---------------------------------------------------------------------
+
+    def open_shop(self, code: str) -> UUID:
+        """The id of the store whose shop ``code`` names, if the shop is open; else a 404, as if
+        it did not exist (a suspended store's shop is closed). Every storefront request asks:
+        the store as read within the last second, this process's own changes at once."""
+        store_id = _shop_id(code)
+        store = None if store_id is None else self.platform.repository.recent(Store, store_id)
+        return _open(code, store)
+
+    def open_shop_at_once(self, code: str) -> UUID | None:
+        """``open_shop``, when it can answer from memory (for the event loop, which must not
+        wait for the database); None when it would have to read the store."""
+        store_id = _shop_id(code)
+        if store_id is None:
+            return _open(code, None)
+        known, store = self.platform.repository.recent_if_known(Store, store_id)
+        return _open(code, store) if known else None
 
     def register(
         self,
@@ -90,3 +113,16 @@ class StoreService:
 
 def _not_found(store_id: UUID) -> Callable[[], StoreNotFoundError]:
     return lambda: StoreNotFoundError(f"no store {store_id}", store_id=str(store_id))
+
+
+def _shop_id(code: str) -> UUID | None:
+    """The id a shop's code names (None for a code no store can have)."""
+    if len(code) <= MAX_SHOP_CODE and "\x00" not in code:
+        return Store.id_for_code(code)
+    return None
+
+
+def _open(code: str, store: Store | None) -> UUID:
+    if store is None or not store.is_active:
+        raise StoreNotFoundError(f"no shop {code!r}", store_code=code)
+    return store.id

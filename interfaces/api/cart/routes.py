@@ -29,8 +29,8 @@ from interfaces.api.cart.schemas import (
 )
 from interfaces.api.common import answer
 from interfaces.api.deps import CommandCtx, OrionDep, PrincipalDep, read_after, store_permission
-from interfaces.api.identity.routes.account import ShopDep
 from interfaces.api.paths import segment
+from interfaces.api.shop import ShopDep
 from interfaces.bootstrap import Orion
 from projections.cart import queries
 

@@ -22,8 +22,6 @@ from application.identity.customers import scope_of
 from domain.identity.aggregates import Customer
 from domain.identity.errors import TokenError
 from domain.shared.errors import AuthenticationError, OrionError, ValidationError
-from domain.stores.aggregates import Store
-from domain.stores.errors import StoreNotFoundError
 from interfaces.api.auth import ANONYMOUS, authenticate
 from interfaces.api.common import CommandAnswer, answer
 from interfaces.api.contract import raises, requires_token
@@ -59,6 +57,7 @@ from interfaces.api.sessions import (
     refresh_token_from,
     session_answer,
 )
+from interfaces.api.shop import ShopDep
 from interfaces.api.throttle import (
     guard_password,
     guard_registration,
@@ -69,42 +68,10 @@ from interfaces.bootstrap import Orion
 
 PREFIX = "/api/v1/shop/{store_code}/account"
 router = APIRouter(prefix=PREFIX, tags=["shop: account"])
-MAX_CODE = 64
 # One answer whether or not the address has an account: the endpoint reveals nothing.
 RESET_REQUESTED = (
     "if an account exists for this address, a link to reset its password is on its way"
 )
-
-
-def shop_store(store_code: str, orion: OrionDep) -> UUID:
-    """The shop's store id, read from the write side (a shop just opened is there at once).
-    A suspended store's shop is closed and answers as if it did not exist."""
-    return find_shop(orion, store_code)
-
-
-def find_shop(orion: Orion, store_code: str, *, recent: bool = False) -> UUID:
-    """``shop_store``; with ``recent``, as read in the last second (``Platform.find_recent``):
-    checkout takes it so, as it takes the store's settings and rates."""
-    store_id = shop_id(store_code)
-    store = None if store_id is None else orion.platform.find(Store, store_id, recent=recent)
-    return open_shop(store_code, store)
-
-
-def shop_id(store_code: str) -> UUID | None:
-    """The id a shop's code names (None for a code no store can have)."""
-    if len(store_code) <= MAX_CODE and "\x00" not in store_code:
-        return Store.id_for_code(store_code)
-    return None
-
-
-def open_shop(store_code: str, store: Store | None) -> UUID:
-    """The store's id if its shop is open; else a 404, as if it did not exist."""
-    if store is None or not store.is_active:
-        raise StoreNotFoundError(f"no shop {store_code!r}", store_code=store_code)
-    return store.id
-
-
-ShopDep = Annotated[UUID, Depends(shop_store)]
 
 
 @dataclass(frozen=True)

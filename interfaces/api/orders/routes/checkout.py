@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from functools import partial
 from typing import Annotated
 from uuid import UUID
 
@@ -22,11 +21,9 @@ from fastapi import APIRouter, Depends, Response
 
 from application.orders.checkout import CheckoutDetails, Placed, hold_id
 from domain.shared.errors import AuthenticationError
-from domain.stores.aggregates import Store
 from interfaces.api.cart.routes import CART_TOKEN_HEADER, CartToken, Shopper, who_shops
 from interfaces.api.cart.routes import ShopperDep as CartShopperDep
 from interfaces.api.deps import CommandCtx, KeyedCommandCtx, OrionDep, PrincipalDep
-from interfaces.api.identity.routes.account import find_shop, open_shop, shop_id
 from interfaces.api.orders.schemas.checkout import (
     CheckoutAnswer,
     CheckoutBody,
@@ -34,6 +31,7 @@ from interfaces.api.orders.schemas.checkout import (
     Hold,
     Totals,
 )
+from interfaces.api.shop import ShopDep
 from interfaces.bootstrap import Orion
 from projections.orders.numbers import NAME as NUMBERS
 from projections.orders.queries import get_order_number as numbered
@@ -60,23 +58,12 @@ def _buyer(who: Shopper) -> Shopper:
 
 
 async def checkout_buyer(
-    store_code: str, principal: PrincipalDep, orion: OrionDep, cart_token: CartToken = None
+    store_id: ShopDep, principal: PrincipalDep, orion: OrionDep, cart_token: CartToken = None
 ) -> Shopper:
     """``buyer``, without reading the cart (its token is checked by its signature; the use case
-    reads the cart, and refuses another shop's) nor, most of the time, the shop (as read in the
-    last second): checkout's one trip to the thread pool is for the order itself."""
-    store_id = await _open_shop(orion, store_code)
+    reads the cart, and refuses another shop's): checkout's one trip to the thread pool is for
+    the order itself."""
     return _buyer(who_shops(orion, store_id, principal, cart_token, read_cart=False))
-
-
-async def _open_shop(orion: Orion, store_code: str) -> UUID:
-    """``find_shop(recent=True)``: a closed or unknown shop is a 404 before anything else."""
-    store_id = shop_id(store_code)
-    if store_id is not None:
-        known, store = orion.platform.recent_if_known(Store, store_id)
-        if known:
-            return open_shop(store_code, store)
-    return await anyio.to_thread.run_sync(partial(find_shop, orion, store_code, recent=True))
 
 
 def _place(orion: Orion, ctx: CommandCtx, who: Shopper, body: CheckoutBody) -> Placed:
