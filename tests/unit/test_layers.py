@@ -9,6 +9,10 @@ and the write path. What a route needs of them is a service's method, or the app
 from __future__ import annotations
 
 import ast
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,3 +49,42 @@ def test_no_api_module_reads_through_the_platform() -> None:
     assert found == [], "a route calls a service or a query, never the platform:\n" + "\n".join(
         found
     )
+
+
+def test_imports_point_down_the_layers(tmp_path: Path) -> None:
+    """The import-linter contracts of ``pyproject.toml``: interfaces, then adapters and workers,
+    then application and projections, then the domain; siblings never import each other."""
+    code, output = _lint_imports(ROOT / "pyproject.toml", tmp_path)
+    assert code == 0, output
+
+
+def test_the_contracts_catch_an_import_that_points_up(tmp_path: Path) -> None:
+    """The same contracts over a copy of the tree whose domain imports the API."""
+    copy = tmp_path / "tree"
+    for package in ("domain", "application", "projections", "adapters", "workers", "interfaces"):
+        shutil.copytree(
+            ROOT / package, copy / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    (copy / "domain" / "up.py").write_text("import interfaces.api.app\n", encoding="utf-8")
+    shutil.copy(ROOT / "pyproject.toml", copy / "pyproject.toml")
+    code, output = _lint_imports(copy / "pyproject.toml", tmp_path)
+    assert code != 0 and "domain.up -> interfaces.api.app" in output, output
+
+
+def _lint_imports(config: Path, scratch: Path) -> tuple[int, str]:
+    command = [
+        sys.executable,
+        "-c",
+        "from importlinter.cli import lint_imports_command; lint_imports_command()",
+        str(config),
+        "--no-cache",
+    ]
+    done = subprocess.run(
+        command,
+        cwd=config.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(config.parent)},
+    )
+    return done.returncode, done.stdout + done.stderr
