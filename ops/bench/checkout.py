@@ -52,7 +52,6 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -80,16 +79,17 @@ from ops.bench.common import (
     reset_database,
     reset_redis,
     run_threads,
+    section_markers,
     settings_for,
     split,
     utcnow,
     worker_process,
+    write_section,
 )
 
 DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/orion_bench_checkout"
 REDIS_URL = "redis://127.0.0.1:6379/13"  # the benchmark's own database: emptied at the start
-RESULTS_MD = Path(__file__).with_name("RESULTS.md")
-START, END = "<!-- checkout:start -->", "<!-- checkout:end -->"
+START, END = section_markers("checkout")
 TARGET_RATIO = 0.30
 TARGET_P95_MS = 50.0
 PACED_SHARE = 0.5  # the paced phase sends at this share of the measured peak throughput
@@ -540,17 +540,6 @@ def render(r: dict[str, Any], command: str) -> str:
     )
 
 
-def write(markdown: str) -> None:
-    text = RESULTS_MD.read_text() if RESULTS_MD.exists() else ""
-    if START in text and END in text:
-        before, _, rest = text.partition(START)
-        _, _, after = rest.partition(END)
-        text = before + markdown + after
-    else:
-        text = text.rstrip() + "\n\n" + markdown + "\n"
-    RESULTS_MD.write_text(text)
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m ops.bench.checkout")
     p.add_argument("--database-url", default=DATABASE_URL)
@@ -576,7 +565,7 @@ def main(argv: list[str] | None = None) -> int:
     if "profile" in results:
         print(results["profile"])
     if not args.no_write:
-        write(markdown)
+        write_section("checkout", markdown)
     return 0
 
 

@@ -352,3 +352,24 @@ def run_threads(n: int, target: Callable[[int], None]) -> float:
 def split(total: int, parts: int) -> list[int]:
     base, extra = divmod(total, parts)
     return [base + (1 if i < extra else 0) for i in range(parts)]
+
+
+RESULTS_MD = Path(__file__).with_name("RESULTS.md")
+
+
+def write_section(name: str, markdown: str) -> None:
+    """Put ``markdown`` (which opens and closes with the section's markers, see
+    ``section_markers``) in place of the section ``name`` of RESULTS.md, or at its end."""
+    start, end = section_markers(name)
+    text = RESULTS_MD.read_text() if RESULTS_MD.exists() else ""
+    if start in text and end in text:
+        before, _, rest = text.partition(start)
+        _, _, after = rest.partition(end)
+        text = before + markdown + after
+    else:
+        text = text.rstrip() + "\n\n" + markdown + "\n"
+    RESULTS_MD.write_text(text)
+
+
+def section_markers(name: str) -> tuple[str, str]:
+    return f"<!-- {name}:start -->", f"<!-- {name}:end -->"

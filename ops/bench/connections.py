@@ -25,7 +25,6 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -39,12 +38,13 @@ from ops.bench.common import (
     free_port,
     log,
     reset_database,
+    section_markers,
     variant,
+    write_section,
 )
 
 DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/orion_bench_connections"
-RESULTS_MD = Path(__file__).with_name("RESULTS.md")
-START, END = "<!-- connections:start -->", "<!-- connections:end -->"
+START, END = section_markers("connections")
 API, PROJECTOR = "orion-api", "orion-projector"
 SHOPPER, PASSWORD = "shopper@conn.example", "a long enough passphrase"
 
@@ -300,17 +300,6 @@ def render(r: dict[str, Any], command: str) -> str:
     )
 
 
-def write(markdown: str) -> None:
-    text = RESULTS_MD.read_text() if RESULTS_MD.exists() else ""
-    if START in text and END in text:
-        before, _, rest = text.partition(START)
-        _, _, after = rest.partition(END)
-        text = before + markdown + after
-    else:
-        text = text.rstrip() + "\n\n" + markdown + "\n"
-    RESULTS_MD.write_text(text)
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m ops.bench.connections")
     p.add_argument("--database-url", default=DATABASE_URL)
@@ -326,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     markdown = render(results, command)
     print(markdown)
     if not args.no_write:
-        write(markdown)
+        write_section("connections", markdown)
     return 0
 
 

@@ -32,7 +32,6 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -52,14 +51,15 @@ from ops.bench.common import (
     ratio,
     reset_database,
     run_threads,
+    section_markers,
     settings_for,
     variant,
+    write_section,
 )
 
 # Its own database: the other benchmarks drop and create theirs.
 DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/orion_bench_login"
-RESULTS_MD = Path(__file__).with_name("RESULTS.md")
-START, END = "<!-- login:start -->", "<!-- login:end -->"
+START, END = section_markers("login")
 PASSWORD = "bench password 1234"
 
 
@@ -342,17 +342,6 @@ def render(r: dict[str, Any], command: str) -> str:
     )
 
 
-def write(markdown: str) -> None:
-    text = RESULTS_MD.read_text() if RESULTS_MD.exists() else ""
-    if START in text and END in text:
-        before, _, rest = text.partition(START)
-        _, _, after = rest.partition(END)
-        text = before + markdown + after
-    else:
-        text = text.rstrip() + "\n\n" + markdown + "\n"
-    RESULTS_MD.write_text(text)
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m ops.bench.login")
     p.add_argument("--database-url", default=DATABASE_URL)
@@ -369,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     markdown = render(results, command)
     print(markdown)
     if not args.no_write:
-        write(markdown)
+        write_section("login", markdown)
     return 0
 
 
