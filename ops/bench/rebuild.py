@@ -1,10 +1,14 @@
-"""Benchmark 2: projection rebuild throughput, against reading and decoding the same events.
+"""Benchmark 2: projection rebuild throughput, against the least any rebuild must do.
 
-Baseline: ``recorder.select_notifications(start, limit, stop=head, topics=<the projection's>)``
-plus ``mapper.to_domain_event`` for each notification, in batches of the engine's size: what any
-projection must at least do. Rebuild: ``request_rebuild(name)`` then ``run_once([name])`` until
-the new generation is swapped in (what ``orion projections rebuild`` does; it then reports the
-rebuild done a fixed moment later, once every process's queries read the new tables).
+Baseline: what any projection must at least do, measured in the same run: read and decode its
+events (``recorder.select_notifications(start, limit, stop=head, topics=<the projection's>)``
+plus ``mapper.to_domain_event``, in batches of the engine's size), plus what the database itself
+needs to build the same final rows (``ops/bench/bulk.py``: a bulk load of the rebuilt tables'
+rows into fresh copies, with their generated columns, then their indexes).
+
+Rebuild: ``request_rebuild(name)`` then ``run_once([name])`` until the new generation is swapped
+in (what ``orion projections rebuild`` does; it then reports the rebuild done a fixed moment
+later, once every process's queries read the new tables).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from sqlalchemy import select
 
 from interfaces.bootstrap import Orion
 from ops.bench import data
+from ops.bench.bulk import database_build_seconds
 from ops.bench.common import log, open_orion, ratio, reset_database, vacuum_analyze
 from projections.tracking import state_table
 
@@ -75,6 +80,13 @@ def rebuild(orion: Orion, names: Sequence[str]) -> float:
     return time.perf_counter() - started
 
 
+def live_tables(orion: Orion, name: str) -> list[str]:
+    """The tables of the projection's live generation, as the database names them."""
+    generation = orion.projections.status(name).generation
+    tables = orion.projections.registry.tables(name, generation)
+    return [table.name for table in tables.values()]
+
+
 def timed(fn: Any, *args: Any) -> tuple[float, Any]:
     started = time.perf_counter()
     result = fn(*args)
@@ -109,9 +121,13 @@ def run(url: str, *, events: int, rounds: int = 1) -> dict[str, Any]:
                 rebuilds.append(rebuild(orion, [name]))
                 seconds, handled = timed(read_and_decode, orion, topics, batch)
                 raws.append(seconds)
-            raw_s, rebuild_s = statistics.median(raws), statistics.median(rebuilds)
+            decode_s, rebuild_s = statistics.median(raws), statistics.median(rebuilds)
+            build_s = database_build_seconds(url, live_tables(orion, name))
+            raw_s = decode_s + build_s
             results[name] = {
                 "events_handled": handled,
+                "decode_seconds": decode_s,
+                "database_seconds": build_s,
                 "raw_seconds": raw_s,
                 "rebuild_seconds": rebuild_s,
                 "raw_events_per_s": handled / raw_s,
@@ -127,8 +143,8 @@ def run(url: str, *, events: int, rounds: int = 1) -> dict[str, Any]:
             }
             log(
                 f"rebuild {name}: {handled:,} events, rebuild {rebuild_s:.2f}s "
-                f"({handled / rebuild_s:,.0f}/s) vs read+decode {raw_s:.2f}s "
-                f"({handled / raw_s:,.0f}/s): {ratio(raw_s, rebuild_s):.0%}"
+                f"({handled / rebuild_s:,.0f}/s) vs read+decode {decode_s:.2f}s + database "
+                f"{build_s:.2f}s: {ratio(raw_s, rebuild_s):.0%}"
             )
 
         # All of them at once (one engine, one loop), against their baselines added up.
@@ -146,7 +162,7 @@ def run(url: str, *, events: int, rounds: int = 1) -> dict[str, Any]:
             "target_met": ratio(raw_sum, combined_s) >= TARGET_RATIO,
         }
         log(
-            f"rebuild all {len(names)}: {combined_s:.1f}s vs read+decode of each {raw_sum:.1f}s: "
+            f"rebuild all {len(names)}: {combined_s:.1f}s vs the baselines of each {raw_sum:.1f}s: "
             f"{combined['ratio']:.0%} (one read of the whole log: {full_pass_s:.1f}s)"
         )
         return {
