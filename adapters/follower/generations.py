@@ -9,22 +9,27 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.schema import CreateTable
 
-from adapters.follower.batches import Batch, gc_paused
+from adapters.follower.batches import Batch, EventLog, gc_paused
 from adapters.follower.handlers import Failure, LostRace, error_text
 from adapters.follower.state import aware, lock_ddl, now
+from projections.base import EventEnvelope, Projection
 from projections.errors import ReadModelNotReadyError
-from projections.tracking import LIVE_GENERATION_SECONDS, READ_MODEL, RUNNING, state_table
-
-if TYPE_CHECKING:
-    from adapters.follower.read_models import ReadModelFollower
+from projections.tracking import (
+    LIVE_GENERATION_SECONDS,
+    READ_MODEL,
+    RUNNING,
+    TableRegistry,
+    state_table,
+)
 
 log = logging.getLogger("orion.projections")
 
@@ -34,8 +39,43 @@ SWAP_SETTLE_SECONDS = LIVE_GENERATION_SECONDS + 0.25
 RETIRED_GRACE_SECONDS = 10.0
 
 
+class Rebuilder(Protocol):
+    """What a rebuild needs of the read-model follower that runs it."""
+
+    engine: Engine
+    events: EventLog
+    registry: TableRegistry
+    projections: dict[str, Projection]
+    rebuild_batch_size: int
+    retry_seconds: float
+
+    def apply(
+        self,
+        name: str,
+        generation: int,
+        envelopes: Sequence[EventEnvelope],
+        column: str,
+        expected: int,
+        new_position: int,
+    ) -> None: ...
+
+    def fail_precisely(
+        self,
+        name: str,
+        generation: int,
+        envelopes: Sequence[EventEnvelope],
+        column: str,
+        position: int,
+        error: Exception,
+    ) -> Failure | None: ...
+
+    def announce(self, conn: Connection, names: str, position: int) -> None: ...
+
+    def told(self, name: str, position: int) -> None: ...
+
+
 class Generations:
-    def __init__(self, follower: ReadModelFollower) -> None:
+    def __init__(self, follower: Rebuilder) -> None:
         self.follower = follower
         self._created: set[tuple[str, int]] = set()
         self._indexed: set[tuple[str, int]] = set()
@@ -152,10 +192,10 @@ class Generations:
             )
             if result.rowcount == 1:
                 # Other processes' queries move to the new tables as they hear it.
-                follower._announce(conn, f"{name}@{generation}", position)
+                follower.announce(conn, f"{name}@{generation}", position)
         if result.rowcount == 1:
             follower.registry.set_live(name, generation)
-            follower._told(name, position)
+            follower.told(name, position)
             log.info("projection %s: rebuilt generation %s swapped in", name, generation)
 
     def _fail(self, name: str, failure: Failure) -> None:

@@ -337,9 +337,9 @@ class Follower(ABC):
                 names_moved = sorted(done)
                 moved.update(dict.fromkeys(names_moved, end))
                 if names_moved:
-                    self._announce(conn, ",".join(names_moved), end)
+                    self.announce(conn, ",".join(names_moved), end)
         for name, end in moved.items():
-            self._told(name, end)
+            self.told(name, end)
         return set(moved)
 
     def _step(self, row: Any, head: int, shared: Batch | None = None) -> int:
@@ -446,17 +446,17 @@ class Follower(ABC):
                 .values(**self._moved_values(new))
             ).rowcount
             if moved == 1:
-                self._announce(conn, name, new)
+                self.announce(conn, name, new)
         if moved != 1:
             log.info("%s %s: position moved by another runner", self.kind, name)
             raise LostRace
-        self._told(name, new)
+        self.told(name, new)
 
-    def _announce(self, conn: Connection, names: str, position: int) -> None:
+    def announce(self, conn: Connection, names: str, position: int) -> None:
         """Sent at commit: API processes waiting for this position wake without polling."""
         if self.announces and conn.dialect.name == "postgresql":
             conn.execute(select(func.pg_notify(POSITIONS_CHANNEL, f"{names}:{position}")))
 
-    def _told(self, name: str, position: int) -> None:
+    def told(self, name: str, position: int) -> None:
         if self.announces and self.on_position is not None:
             self.on_position(name, position)

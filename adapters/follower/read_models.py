@@ -198,9 +198,9 @@ class ReadModelFollower(Follower):
             if result.rowcount != 1:
                 raise LostRace  # another runner applied this batch: roll ours back
             if live:
-                self._announce(conn, name, new_position)
+                self.announce(conn, name, new_position)
         if live:
-            self._told(name, new_position)
+            self.told(name, new_position)
 
     def fail_precisely(
         self,
