@@ -41,8 +41,8 @@ class FakeVies:
 
 
 @contextmanager
-def vies_server(fake: FakeVies | None = None) -> Iterator[FakeVies]:
-    fake = fake or FakeVies()
+def vies_server(given: FakeVies | None = None) -> Iterator[FakeVies]:
+    fake = given or FakeVies()
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
