@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any, TypeVar
@@ -35,6 +35,7 @@ from domain.identity.aggregates import (
     User,
 )
 from domain.inventory.aggregates import Locations, StockItem
+from domain.invoices.aggregates import Invoice, InvoiceSeries, InvoicingSettings
 from domain.orders.aggregates import CommerceSettings, Order
 from domain.shared.aggregate import OrionAggregate
 from domain.shared.idempotency import IdempotencyRecord
@@ -795,6 +796,156 @@ SCENARIOS: dict[str, Callable[[], OrionAggregate]] = {
     "Order.Refunded": order_refunded,
     "Order.NoteAdded": order_note_added,
 }
+
+
+# -- invoices (issue 13): invoicing settings, number series, invoices and credit notes ----------
+
+INVOICE_SUBJECT_ID = ORDER_CUSTOMER_ID
+GOLDEN_SELLER = {
+    "legal_name": "Golden Shop Sàrl",
+    "address": {
+        "line1": "12 rue de la Gare",
+        "line2": None,
+        "postal_code": "L-1611",
+        "city": "Luxembourg",
+        "country": "LU",
+    },
+    "vat_number": "LU26375245",
+    "registration_number": "B123456",
+    "iban": "LU280019400644750000",
+    "bic": "BCEELULL",
+    "payment_terms_days": 14,
+    "footer": "Merci pour votre commande.",
+    "logo": "logo-golden-1",
+}
+# The golden order (placed_order) taxed in Luxembourg, prices including VAT: coffee at 3%, tea
+# and the shipping at 17%, VAT rounded once per rate.
+GOLDEN_TAX: dict[str, Any] = {
+    "regime": "domestic",
+    "rates_version": "2024-01-01",
+    "supply_date": "2024-01-02",
+    "prices_include_vat": True,
+    "seller_country": "LU",
+    "buyer_country": "LU",
+    "seller_vat_number": "LU26375245",
+    "buyer_vat_number": None,
+    "lines": [
+        {
+            "key": "CAF-500",
+            "tax_category": "food",
+            "quantity": 3,
+            "unit_price": 1290,
+            "amount": 3870,
+            "rate": "3",
+            "unit_price_net": 1252,
+        },
+        {
+            "key": "TEA-100",
+            "tax_category": "standard",
+            "quantity": 1,
+            "unit_price": 650,
+            "amount": 650,
+            "rate": "17",
+            "unit_price_net": 556,
+        },
+    ],
+    "shipping": [{"rate": "17", "amount": 490}],
+    "breakdown": [
+        {"rate": "3", "taxable": 3757, "vat": 113},
+        {"rate": "17", "taxable": 974, "vat": 166},
+    ],
+    "net": 4731,
+    "vat": 279,
+    "gross": 5010,
+    "mentions": [],
+}
+
+
+def created_invoicing_settings() -> InvoicingSettings:
+    return InvoicingSettings.create(store_id=STORE_ID, at=at(0))
+
+
+def invoicing_settings_changed() -> InvoicingSettings:
+    settings = created_invoicing_settings()
+    settings.change(
+        values={
+            **{k: v for k, v in GOLDEN_SELLER.items() if k != "vat_number"},
+            "language": "fr_LU",
+            "series_prefix": "INV",
+            "issue_on_payment": False,
+        },
+        at=at(1),
+    )
+    return settings
+
+
+def created_invoice_series() -> InvoiceSeries:
+    return InvoiceSeries.create(store_id=STORE_ID, kind="invoice", year=2024, at=at(0))
+
+
+def invoice_number_allocated() -> InvoiceSeries:
+    series = created_invoice_series()
+    series.allocate(at(1))
+    return series
+
+
+def issued_invoice() -> Invoice:
+    return Invoice.issue(
+        store_id=STORE_ID,
+        order_id=ORDER_ID,
+        customer_id=ORDER_CUSTOMER_ID,
+        number=1,
+        prefix="INV",
+        issue_date=date(2024, 1, 2),
+        currency="EUR",
+        language="fr_LU",
+        seller=GOLDEN_SELLER,
+        buyer_vat_number=None,
+        buyer_company=None,
+        sealed_buyer="v1.golden-sealed-buyer",
+        subject_id=INVOICE_SUBJECT_ID,
+        lines=[
+            {"key": "CAF-500", "description": "Café crème 500 g", "quantity": 3},
+            {"key": "TEA-100", "description": "Thé vert", "quantity": 1},
+        ],
+        tax=GOLDEN_TAX,
+        at=at(0),
+    )
+
+
+def _credit(invoice: Invoice) -> Invoice:
+    return invoice.credit(
+        number=1,
+        prefix="CN",
+        issue_date=date(2024, 1, 9),
+        reason="Un paquet abîmé",
+        lines=[{"key": "CAF-500", "quantity": 1}],
+        shipping=False,
+        at=at(60 * 24 * 7),
+    )
+
+
+def credited_invoice() -> Invoice:
+    invoice = issued_invoice()
+    _credit(invoice)
+    return invoice
+
+
+def issued_credit_note() -> Invoice:
+    return _credit(issued_invoice())
+
+
+SCENARIOS.update(
+    {
+        "InvoicingSettings.Created": created_invoicing_settings,
+        "InvoicingSettings.Changed": invoicing_settings_changed,
+        "InvoiceSeries.Created": created_invoice_series,
+        "InvoiceSeries.NumberAllocated": invoice_number_allocated,
+        "Invoice.Issued": issued_invoice,
+        "Invoice.Issued.credit_note": issued_credit_note,  # the same event, as a credit note
+        "Invoice.Credited": credited_invoice,
+    }
+)
 
 
 # -- writing ------------------------------------------------------------------------------------
