@@ -54,6 +54,32 @@ def _optional_line(value: object, field: str, limit: int) -> str | None:
     return check_line(value, field, limit=limit, required=False) or None
 
 
+def _check_date(issue_date: object) -> None:
+    if not isinstance(issue_date, date) or isinstance(issue_date, datetime):
+        raise ValidationError("issue_date", "must be a date")
+    check_whole(issue_date.year, "issue_date", low=1000, high=9999)
+
+
+def _vat_numbers(
+    seller_vat: str | None, buyer_vat_number: object, tax: dict[str, Any]
+) -> tuple[str | None, str | None]:
+    """The seller's and buyer's VAT numbers the invoice shows: those given, else those the
+    order was taxed with; never other ones than those it was taxed with."""
+    buyer_vat = _optional_line(buyer_vat_number, "buyer_vat_number", 30)
+    for field, given, taxed in (
+        ("seller.vat_number", seller_vat, tax["seller_vat_number"]),
+        ("buyer_vat_number", buyer_vat, tax["buyer_vat_number"]),
+    ):
+        if given is not None and taxed is not None and given != taxed:
+            raise ValidationError(field, "differs from the one the order was taxed with")
+    seller_vat = seller_vat or tax["seller_vat_number"]
+    buyer_vat = buyer_vat or tax["buyer_vat_number"]
+    if tax["regime"] == "intra_eu_b2b" and not (seller_vat and buyer_vat):
+        # Article 226 (3) and (4): a reverse-charge invoice shows both parties' VAT numbers.
+        raise ValidationError("buyer_vat_number", "an intra-EU B2B supply shows both VAT numbers")
+    return seller_vat, buyer_vat
+
+
 @stable_topics("invoices")
 class Invoice(OrionAggregate):
     class Issued(OrionAggregate.Created):
@@ -202,27 +228,11 @@ class Invoice(OrionAggregate):
         the order was taxed with."""
         checked_tax = check_tax(tax)
         checked_seller = check_seller(seller)
-        buyer_vat = _optional_line(buyer_vat_number, "buyer_vat_number", 30)
-        seller_vat = checked_seller["vat_number"]
-        for field, given, taxed in (
-            ("seller.vat_number", seller_vat, checked_tax["seller_vat_number"]),
-            ("buyer_vat_number", buyer_vat, checked_tax["buyer_vat_number"]),
-        ):
-            if given is not None and taxed is not None and given != taxed:
-                raise ValidationError(field, "differs from the one the order was taxed with")
-        checked_seller["vat_number"] = seller_vat or checked_tax["seller_vat_number"]
-        buyer_vat = buyer_vat or checked_tax["buyer_vat_number"]
-        if checked_tax["regime"] == "intra_eu_b2b" and not (
-            checked_seller["vat_number"] and buyer_vat
-        ):
-            # Article 226 (4): a reverse-charge invoice shows both parties' VAT numbers.
-            raise ValidationError(
-                "buyer_vat_number", "an intra-EU B2B supply shows both VAT numbers"
-            )
-        if not isinstance(issue_date, date) or isinstance(issue_date, datetime):
-            raise ValidationError("issue_date", "must be a date")
+        checked_seller["vat_number"], buyer_vat = _vat_numbers(
+            checked_seller["vat_number"], buyer_vat_number, checked_tax
+        )
+        _check_date(issue_date)
         check_whole(number, "number", low=1, high=MAX_NUMBER)
-        check_whole(issue_date.year, "issue_date", low=1000, high=9999)
         if not check_storable(sealed_buyer, "sealed_buyer"):
             raise ValidationError("sealed_buyer", "must hold the buyer's sealed name and address")
         checked_prefix = check_prefix(prefix, "prefix")
@@ -325,8 +335,7 @@ class Invoice(OrionAggregate):
             )
         check_whole(number, "number", low=1, high=MAX_NUMBER)
         checked_prefix = check_prefix(prefix, "prefix")
-        if not isinstance(issue_date, date) or isinstance(issue_date, datetime):
-            raise ValidationError("issue_date", "must be a date")
+        _check_date(issue_date)
         if issue_date < self.issued_on:
             raise ValidationError(
                 "issue_date", f"a credit note cannot predate the invoice ({self.issue_date})"
