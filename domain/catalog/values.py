@@ -11,6 +11,9 @@ from domain.shared.checks import check_line, check_text
 from domain.shared.errors import ValidationError
 from domain.shared.money import Money
 
+# The tax context owns the categories (it maps them to rates); re-exported for the catalog's API.
+from domain.tax.values import TaxCategory as TaxCategory
+
 MAX_TITLE = 200
 MAX_DESCRIPTION = 10_000
 MAX_VARIANTS = 100
@@ -18,16 +21,6 @@ MAX_ATTRIBUTES = 20
 MAX_ATTR_NAME = 40
 MAX_ATTR_VALUE = 100
 SKU_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
-
-
-class TaxCategory(StrEnum):
-    """The VAT rate family a product falls in; the invoicing context maps it to rates."""
-
-    STANDARD = "standard"
-    REDUCED = "reduced"
-    SUPER_REDUCED = "super_reduced"
-    ZERO = "zero"
-    EXEMPT = "exempt"
 
 
 class ProductStatus(StrEnum):
