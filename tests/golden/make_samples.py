@@ -42,6 +42,7 @@ from domain.shared.idempotency import IdempotencyRecord
 from domain.shared.ids import idempotency_record_id
 from domain.shipping.aggregates import ShippingRates
 from domain.stores.aggregates import Store
+from domain.tax.aggregates import TaxSettings
 
 EVENTS_DIR = Path(__file__).parent / "events"
 T0 = datetime(2024, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
@@ -944,6 +945,36 @@ SCENARIOS.update(
         "Invoice.Issued": issued_invoice,
         "Invoice.Issued.credit_note": issued_credit_note,  # the same event, as a credit note
         "Invoice.Credited": credited_invoice,
+    }
+)
+
+
+# -- tax settings (issue 13) ----------------------------------------------------------------------
+
+
+def created_tax_settings() -> TaxSettings:
+    return TaxSettings.create(store_id=STORE_ID, at=at(0))
+
+
+def tax_settings_changed() -> TaxSettings:
+    settings = created_tax_settings()
+    settings.change(
+        values={
+            "vat_number": "LU 2637 5245",
+            "prices_include_vat": False,
+            "oss_opt_in": True,
+            "vies_check": True,
+            "cross_border_b2c_sales": {"previous_year": 420_000, "current_year_before_orion": 0},
+        },
+        at=at(1),
+    )
+    return settings
+
+
+SCENARIOS.update(
+    {
+        "TaxSettings.Created": created_tax_settings,
+        "TaxSettings.Changed": tax_settings_changed,
     }
 )
 
