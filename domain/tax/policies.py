@@ -558,7 +558,10 @@ class _Sale:
     def _unit_net(self, unit_price: int, rate_in_price: Decimal) -> int:
         if not self.prices_include_vat or not rate_in_price:
             return unit_price
-        return round_half_up(Fraction(unit_price) * 100 / (100 + Fraction(rate_in_price)))
+        numerator, denominator = rate_in_price.as_integer_ratio()  # price * 100 / (100 + rate)
+        return round_half_up(
+            Fraction(unit_price * 100 * denominator, 100 * denominator + numerator)
+        )
 
 
 def _share_shipping(

@@ -14,22 +14,25 @@ from fractions import Fraction
 
 def round_half_up(value: Fraction) -> int:
     """The nearest whole number; halves away from zero (2.5 -> 3, -2.5 -> -3)."""
-    magnitude = abs(value)
-    whole = int(magnitude)  # floor, for a non-negative Fraction
-    if magnitude - whole >= Fraction(1, 2):
+    # On the integers of the fraction: Fraction arithmetic costs microseconds a step, and the
+    # engine rounds a few times per line of every order.
+    whole, rest = divmod(abs(value.numerator), value.denominator)  # denominator > 0
+    if 2 * rest >= value.denominator:
         whole += 1
-    return whole if value >= 0 else -whole
+    return whole if value.numerator >= 0 else -whole
 
 
 def vat_on_net(net: int, rate: Decimal) -> int:
     """The VAT on a net amount in cents: ``round_half_up(net * rate / 100)``."""
-    return round_half_up(Fraction(net) * Fraction(rate) / 100)
+    numerator, denominator = rate.as_integer_ratio()
+    return round_half_up(Fraction(net * numerator, 100 * denominator))
 
 
 def vat_in_gross(gross: int, rate: Decimal) -> int:
     """The VAT a gross (VAT-inclusive) amount holds: ``round_half_up(gross * rate / (100 +
     rate))``; the net is then ``gross - vat``, so that net and VAT add up to what was paid."""
-    return round_half_up(Fraction(gross) * Fraction(rate) / (100 + Fraction(rate)))
+    numerator, denominator = rate.as_integer_ratio()  # gross * n/d / (100 + n/d)
+    return round_half_up(Fraction(gross * numerator, 100 * denominator + numerator))
 
 
 def rate_text(rate: Decimal) -> str:

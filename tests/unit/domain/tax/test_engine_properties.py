@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.tax.policies import Buyer, Seller, TaxLine, TaxResult, allocate, tax_sale
-from domain.tax.rounding import vat_in_gross, vat_on_net
+from domain.tax.rounding import round_half_up, vat_in_gross, vat_on_net
 from domain.tax.values import EU_COUNTRIES, Mention, Regime, TaxCategory
 
 NUMBERS = {
@@ -156,3 +156,13 @@ def test_allocate_shares_in_proportion_and_to_the_cent(total: int, weights: list
     assert sum(shares) == total
     for share, weight in zip(shares, weights, strict=True):
         assert abs(share - Fraction(total * weight, sum(weights))) < 1
+
+
+@given(st.fractions(max_denominator=10**6).filter(lambda f: abs(f) < 10**12))
+def test_round_half_up_is_the_nearest_whole_number_halves_away_from_zero(value: Fraction) -> None:
+    # rounding.py rounds on the fraction's integers (for speed); this is its definition.
+    floor = value.numerator // value.denominator
+    nearest = floor + 1 if value - floor > Fraction(1, 2) else floor
+    if value - floor == Fraction(1, 2):
+        nearest = floor + 1 if value > 0 else floor
+    assert round_half_up(value) == nearest
