@@ -329,7 +329,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
     payments = Payments()
     orders = OrderService(platform, inventory, personal)
     checkout = CheckoutService(
-        platform, orders, inventory, carts, shipping, commerce, personal, payments
+        platform, orders, inventory, carts, shipping, commerce, personal, payments, catalog=catalog
     )
     read = ReadModels(reader_engine, registry, erased=personal.erased)
     OrderMails(

@@ -143,6 +143,7 @@ class CartService:
             "currency": variant.price.currency,
             "attributes": dict(variant.attributes),
             "weight_grams": int(weight) if str(weight).isdigit() else 0,
+            "tax_category": product.tax_category,
         }
 
     def _available(self, store_id: UUID, cart: Cart, sku: str, at: datetime) -> int:
@@ -179,6 +180,7 @@ class CartService:
                 unit_price=variant["unit_price"],
                 attributes=variant["attributes"],
                 weight_grams=variant["weight_grams"],
+                tax_category=variant["tax_category"],
                 at=at,
             )
             return Decision(cart)
@@ -247,6 +249,7 @@ class CartService:
                         unit_price=int(line["unit_price"]),
                         attributes=dict(line["attributes"]),
                         weight_grams=int(line["weight_grams"]),
+                        tax_category=line.get("tax_category"),
                         at=at,
                     )
             source.clear(reason="merged", at=at)

@@ -16,6 +16,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from application.cart.app import CartRef, CartService
+from application.catalog.app import CatalogService
 from application.context import CommandContext
 from application.inventory.app import InventoryService, retrying
 from application.orders.app import OrderService
@@ -30,7 +31,7 @@ from domain.inventory.aggregates import StockItem
 from domain.inventory.policies import allocate, check_allocated
 from domain.inventory.values import checkout_hold_id
 from domain.orders.aggregates import Order
-from domain.orders.policies import TaxPolicy, ZeroTax, compute_totals, priced_lines
+from domain.orders.policies import TaxPolicy, ZeroTax, compute_totals, priced_lines, tax_lines
 from domain.shared.errors import ConflictError, NotFoundError, ValidationError
 from domain.shared.personal import PersonalData
 from domain.stores.aggregates import Store
@@ -72,6 +73,8 @@ class CheckoutService:
         personal: PersonalData,
         payments: Payments,
         tax: TaxPolicy | None = None,
+        *,
+        catalog: CatalogService,
     ) -> None:
         self.platform = platform
         self.orders = orders
@@ -82,6 +85,7 @@ class CheckoutService:
         self.personal = personal
         self.payments = payments
         self.tax: TaxPolicy = tax or ZeroTax()
+        self.catalog = catalog
 
     def _store(self, store_id: UUID) -> Store:
         store = self.platform.find(Store, store_id)
@@ -136,6 +140,16 @@ class CheckoutService:
             email = normalise_email(details.email)
         return email, shipping, billing
 
+    def _tax_category(self, store_id: UUID, line: dict[str, Any]) -> str:
+        """The category the line is taxed by: as the product had it when added to the cart; for
+        a line added before carts kept it, the product's category now."""
+        if line.get("tax_category"):
+            return str(line["tax_category"])
+        found = self.catalog.product_for_sku(store_id, str(line["sku"]))
+        if found is None:
+            raise NotFoundError(f"nothing on sale under SKU {line['sku']!r}", sku=line["sku"])
+        return str(found[0].tax_category)
+
     def place(
         self,
         ctx: CommandContext,
@@ -169,7 +183,10 @@ class CheckoutService:
             cart = self.carts.find_own(store_id, ref)
             if cart is None or not cart.lines:
                 raise ConflictError("the cart is empty")
-            lines = priced_lines(list(cart.lines.values()))
+            lines = [
+                {**line, "tax_category": self._tax_category(store_id, line)}
+                for line in priced_lines(list(cart.lines.values()))
+            ]
             rates = self.shipping.rates(store_id)
             country = shipping["country"]
             quotes = (
@@ -227,14 +244,18 @@ class CheckoutService:
             if not sealed:
                 contact = {"email": email, "shipping_address": shipping, "billing_address": billing}
                 sealed.append(self.personal.seal(subject, contact))
-            totals = compute_totals(
-                lines,
-                shipping=int(quote["amount"]),
-                tax=self.tax,
+            # VAT where the goods go (distance sales); a business buyer's number from the
+            # billing address. Worked out once per decision: a retry may see other figures.
+            taxed = self.tax.tax_checkout(
+                store_id=store_id,
                 store_country=store.country,
-                destination_country=country,
-                business_vat_number=billing.get("vat_number"),
+                lines=tax_lines(lines),
+                shipping=int(quote["amount"]),
+                buyer_country=country,
+                buyer_vat_number=billing.get("vat_number"),
+                at=at,
             )
+            totals = compute_totals(lines, shipping=int(quote["amount"]), tax=taxed)
             order = Order.place(
                 order_id=order_id,
                 store_id=store_id,
@@ -249,6 +270,7 @@ class CheckoutService:
                         "quantity": line["quantity"],
                         "unit_price": line["unit_price"],
                         "line_total": line["line_total"],
+                        "tax_category": line["tax_category"],
                         "attributes": dict(line["attributes"]),
                         "allocations": line["allocations"],
                     }
@@ -266,6 +288,7 @@ class CheckoutService:
                 destination_country=country,
                 payment_due_at=at + timeout,
                 at=at,
+                tax=taxed.as_dict(),
             )
             cart.check_out(order_id=order_id, at=at)
             placed.append(order)

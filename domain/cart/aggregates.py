@@ -24,6 +24,11 @@ class Cart(OrionAggregate):
         currency: str
 
     class LineAdded(OrionAggregate.Event):
+        """v2 carries the product's tax category as it was when added, which checkout taxes
+        the line by; a v1 line has None (checkout then asks the catalog)."""
+
+        class_version = 2
+
         sku: str
         product_id: UUID
         title: str
@@ -31,6 +36,11 @@ class Cart(OrionAggregate):
         unit_price: int
         attributes: dict[str, str]
         weight_grams: int
+        tax_category: str | None = None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["tax_category"] = None
 
         def apply(self, cart: Any) -> None:
             cart.lines[self.sku] = {
@@ -41,6 +51,7 @@ class Cart(OrionAggregate):
                 "unit_price": self.unit_price,
                 "attributes": dict(self.attributes),
                 "weight_grams": self.weight_grams,
+                "tax_category": self.tax_category,
             }
 
     class QuantityChanged(OrionAggregate.Event):
@@ -124,6 +135,7 @@ class Cart(OrionAggregate):
         attributes: dict[str, str],
         weight_grams: int,
         at: datetime,
+        tax_category: str | None = None,
     ) -> None:
         check_line_quantity(quantity)
         if sku in self.lines:
@@ -141,6 +153,7 @@ class Cart(OrionAggregate):
             unit_price=unit_price,
             attributes=dict(attributes),
             weight_grams=weight_grams,
+            tax_category=tax_category,
         )
 
     def change_quantity(self, *, sku: str, quantity: int, at: datetime) -> None:

@@ -1,39 +1,77 @@
-"""A tax policy at one flat rate (in basis points) of the lines and shipping, recording what it
-was asked: checkout must hand it the order's countries and the buyer's VAT number."""
+"""A tax policy at one flat rate over net prices, recording what it was asked: checkout must
+hand it the order's lines with their categories, the countries and the buyer's VAT number."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from domain.orders.policies import TaxPolicy
+from domain.tax.policies import RateTotal, ShippingPart, TaxedLine, TaxLine, TaxResult
+from domain.tax.rounding import vat_on_net
+from domain.tax.values import Regime
 
 
 @dataclass
 class FlatTax:
-    basis_points: int = 0
+    rate: Decimal = Decimal(0)
     asked: list[dict[str, Any]] = field(default_factory=list)
 
-    def tax_for(
+    def tax_checkout(
         self,
         *,
-        lines: list[dict[str, Any]],
-        shipping: int,
+        store_id: UUID,
         store_country: str,
-        destination_country: str,
-        business_vat_number: str | None,
-    ) -> int:
+        lines: Sequence[TaxLine],
+        shipping: int,
+        buyer_country: str,
+        buyer_vat_number: str | None,
+        at: datetime,
+    ) -> TaxResult:
         self.asked.append(
             {
-                "skus": [line["sku"] for line in lines],
+                "lines": [(line.key, line.tax_category, line.quantity) for line in lines],
                 "shipping": shipping,
                 "store_country": store_country,
-                "destination_country": destination_country,
-                "business_vat_number": business_vat_number,
+                "buyer_country": buyer_country,
+                "buyer_vat_number": buyer_vat_number,
             }
         )
-        base = sum(int(line["line_total"]) for line in lines) + shipping
-        return base * self.basis_points // 10_000
+        taxed = tuple(
+            TaxedLine(
+                line.key,
+                line.tax_category,
+                line.quantity,
+                line.unit_price,
+                line.unit_price * line.quantity,
+                self.rate,
+                line.unit_price,
+            )
+            for line in lines
+        )
+        net = sum(line.amount for line in taxed) + shipping
+        vat = vat_on_net(net, self.rate)
+        return TaxResult(
+            regime=Regime.DOMESTIC,
+            rates_version="flat",
+            supply_date=at.date(),
+            prices_include_vat=False,
+            seller_country=store_country,
+            buyer_country=buyer_country,
+            seller_vat_number=None,
+            buyer_vat_number=buyer_vat_number,
+            lines=taxed,
+            shipping_parts=(ShippingPart(self.rate, shipping),),
+            breakdown=(RateTotal(self.rate, net, vat),),
+            net=net,
+            vat=vat,
+            gross=net + vat,
+            mentions=(),
+        )
 
 
 _check: TaxPolicy = FlatTax()

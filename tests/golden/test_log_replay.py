@@ -27,6 +27,7 @@ from adapters import vault
 from interfaces.bootstrap import Orion, bootstrap
 from interfaces.settings import Settings
 from projections.shipping import queries as shipping
+from tests.golden.compare import recorded_part
 from tests.golden.make_log import LOG_DIR, plain, read_models
 
 LOGS = sorted(LOG_DIR.glob("*.json.gz"))
@@ -102,7 +103,11 @@ def test_a_kept_log_replays_to_the_same_aggregates(replayed: Orion, kept: dict[s
     assert kept["aggregates"], "the kept log holds aggregates"
     for aggregate_id, expected in kept["aggregates"].items():
         state = replayed.app.repository.get(UUID(aggregate_id)).as_dict()  # type: ignore[attr-defined]
-        assert {key: state.get(key) for key in expected} == expected, aggregate_id
+        assert recorded_part(state, expected) == expected, aggregate_id
+
+
+def flat_key(row: dict[str, Any]) -> str:
+    return json.dumps({k: v for k, v in row.items() if not isinstance(v, dict)}, sort_keys=True)
 
 
 def test_a_kept_log_projects_to_the_same_read_models(replayed: Orion, kept: dict[str, Any]) -> None:
@@ -115,9 +120,14 @@ def test_a_kept_log_projects_to_the_same_read_models(replayed: Orion, kept: dict
         columns = {key for row in then_rows for key in row}
         rows = sorted(
             ({k: v for k, v in plain(row).items() if k in columns} for row in now[name]),
-            key=lambda r: json.dumps(r, sort_keys=True),
+            key=flat_key,
         )
-        assert rows == then_rows, name
+        # Paired by their flat columns: a nested value (an audit entry's event data) may have
+        # gained keys since, as the events' upcasters give old events new fields.
+        then_sorted = sorted(then_rows, key=flat_key)
+        assert len(rows) == len(then_sorted), name
+        for row, then_row in zip(rows, then_sorted, strict=True):
+            assert recorded_part(row, then_row) == then_row, name
 
 
 def test_a_kept_log_feeds_the_read_models_added_since(

@@ -43,6 +43,13 @@ def _line(value: str | None, field: str, limit: int, *, required: bool = False) 
 @stable_topics("orders", was="domain.orders.aggregates")
 class Order(OrionAggregate):
     class Placed(OrionAggregate.Created):
+        """v2 keeps the VAT the order was taxed with (``TaxResult.as_dict()``: regime, rate
+        table version, lines and shipping as taxed, per-rate base and VAT, mentions), so that a
+        later rate change never alters a placed order. A v1 order, placed before the VAT
+        engine, has None."""
+
+        class_version = 2
+
         store_id: UUID
         customer_id: UUID | None
         cart_id: UUID | None
@@ -60,6 +67,11 @@ class Order(OrionAggregate):
         destination_country: str
         payment_due_at: datetime | None
         status: str
+        tax: dict[str, Any] | None = None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["tax"] = None
 
     class PaymentRecorded(OrionAggregate.Event):
         payment_id: UUID
@@ -151,8 +163,10 @@ class Order(OrionAggregate):
         destination_country: str,
         payment_due_at: datetime | None,
         status: str,
+        tax: dict[str, Any] | None = None,
     ) -> None:
         self.store_id = store_id
+        self.tax = tax
         self.customer_id = customer_id
         self.cart_id = cart_id
         self.currency = currency
@@ -196,6 +210,7 @@ class Order(OrionAggregate):
         destination_country: str,
         payment_due_at: datetime | None,
         at: datetime,
+        tax: dict[str, Any] | None = None,
     ) -> Order:
         if payment_method not in PAYMENT_METHODS:
             raise ValidationError("payment_method", f"must be one of {', '.join(PAYMENT_METHODS)}")
@@ -220,6 +235,7 @@ class Order(OrionAggregate):
             destination_country=destination_country,
             payment_due_at=payment_due_at if status == PENDING_PAYMENT else None,
             status=status,
+            tax=tax,
         )
 
     # -- reading ----------------------------------------------------------------------------

@@ -111,6 +111,7 @@ class World:
             self.personal,
             self.payment_methods,
             tax=self.tax,
+            catalog=self.catalog,
         )
         self.audit = AuditService(self.app)
         # The read models' lookups, the mails and the jobs, as bootstrap wires them.

@@ -6,6 +6,7 @@ the stock a checkout holds from its start."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -147,10 +148,10 @@ def test_payment_is_due_within_the_store_s_timeout(
     assert due is not None and due - placed.order.created_on == timedelta(hours=2)
 
 
-def test_the_tax_policy_is_asked_with_the_order_s_countries_and_vat_number(
+def test_the_tax_policy_is_asked_with_the_lines_countries_and_vat_number_and_kept(
     world: World, store_id: UUID, rate: UUID
 ) -> None:
-    world.tax.basis_points = 1700  # 17 %
+    world.tax.rate = Decimal(17)
     billing = {**ADDRESS, "company": "Lovelace SARL", "vat_number": "LU15027442"}
 
     placed = world.check_out(
@@ -163,16 +164,23 @@ def test_the_tax_policy_is_asked_with_the_order_s_countries_and_vat_number(
 
     assert world.tax.asked == [
         {
-            "skus": ["SOCK-38"],
+            "lines": [("SOCK-38", "standard", 2)],
             "shipping": SHIPPING,
             "store_country": "LU",
-            "destination_country": "BE",
-            "business_vat_number": "LU15027442",
+            "buyer_country": "BE",
+            "buyer_vat_number": "LU15027442",
         }
     ]
-    tax = (2 * 750 + SHIPPING) * 17 // 100
+    # 17 % of the net, rounded half up once.
+    net = 2 * 750 + SHIPPING
+    tax = (net * 17 + 50) // 100
     assert placed.order.totals["tax"] == tax
-    assert placed.order.total == 2 * 750 + SHIPPING + tax
+    assert placed.order.total == net + tax
+    # The order keeps what it was taxed with, line by line and per rate.
+    kept = placed.order.tax
+    assert kept is not None
+    assert kept["breakdown"] == [{"rate": "17", "taxable": net, "vat": tax}]
+    assert [line["tax_category"] for line in placed.order.lines] == ["standard"]
 
 
 # -- a customer's order --------------------------------------------------------------------------

@@ -47,6 +47,7 @@ def add(cart: Cart, sku: str = "TEA", quantity: int = 1, **overrides: Any) -> No
         "unit_price": 499,
         "attributes": {},
         "weight_grams": 0,
+        "tax_category": "food",
         "at": at(10),
     }
     cart.add(**{**fields, **overrides})
@@ -79,7 +80,7 @@ def test_a_guest_cart_needs_an_id() -> None:
 # -- lines -------------------------------------------------------------------------------------
 
 
-def test_adding_a_variant_records_its_line_as_priced_now() -> None:
+def test_adding_a_variant_records_its_line_as_priced_and_taxed_now() -> None:
     cart = given(CART_ID, created())
 
     add(cart, "TEA", 3, attributes={"size": "L"})
@@ -94,9 +95,11 @@ def test_adding_a_variant_records_its_line_as_priced_now() -> None:
             unit_price=499,
             attributes={"size": "L"},
             weight_grams=0,
+            tax_category="food",
         )
     ]
     assert cart.quantity_of("TEA") == 3 and cart.subtotal == 1497
+    assert cart.lines["TEA"]["tax_category"] == "food"
 
 
 def test_adding_a_sku_already_in_the_cart_raises_its_quantity() -> None:
