@@ -62,6 +62,15 @@ ORDER_EVENTS = (
 LATER_EVENTS = ORDER_EVENTS[1:]
 
 
+def tax_breakdown(tax: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What the order desk and the shopper see of the order's VAT: the regime and the figures
+    per rate (the lines as taxed stay in the event)."""
+    if tax is None:
+        return None
+    keys = ("regime", "prices_include_vat", "breakdown", "net", "vat", "gross", "mentions")
+    return {key: tax[key] for key in keys}
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
@@ -203,6 +212,7 @@ class OrdersProjection(Projection):
                 "discount": int(totals["discount"]),
                 "tax": int(totals["tax"]),
                 "total": int(totals["total"]),
+                "tax_breakdown": tax_breakdown(e.tax),
                 "paid_amount": 0,
                 "refunded_amount": 0,
                 "item_count": items,

@@ -117,7 +117,7 @@ def get_order(rm: ReadModels, store_id: UUID, order_id: UUID) -> dict[str, Any] 
     t, lines, timeline = tables["orders"], tables["order_lines"], tables["order_timeline"]
     with rm.engine.connect() as conn:
         row = conn.execute(
-            _columns(t, (*ORDER_COLUMNS, SUBJECT)).where(
+            _columns(t, (*ORDER_COLUMNS, SUBJECT, "tax_breakdown")).where(
                 t.c.store_id == store_id, t.c.order_id == order_id
             )
         ).first()

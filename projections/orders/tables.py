@@ -51,6 +51,9 @@ def define_order_tables(metadata: MetaData, suffix: str) -> dict[str, Table]:
         Column("discount", BigInteger, nullable=False),
         Column("tax", BigInteger, nullable=False),
         Column("total", BigInteger, nullable=False),
+        # The VAT as the order was taxed (regime, per-rate base and VAT, mentions); NULL for
+        # an order placed before the VAT engine.
+        Column("tax_breakdown", JSON),
         Column("paid_amount", BigInteger, nullable=False),
         Column("refunded_amount", BigInteger, nullable=False),
         Column("item_count", Integer, nullable=False),

@@ -240,6 +240,13 @@ def test_detail_timeline_and_every_transition(orion: Orion, api: Api) -> None:
     assert detail["contact"]["shipping_address"]["city"] == "Luxembourg"
     assert [t["type"] for t in detail["timeline"]] == ["placed"]
     assert detail["timeline"][0]["actor"] == "test:shopper"
+    # The VAT as the order was taxed: its rates add up to the order's tax and total.
+    vat = detail["tax_breakdown"]
+    assert vat["regime"] == "domestic"
+    assert sum(r["vat"] for r in vat["breakdown"]) == vat["vat"] == detail["tax"]
+    added = 0 if vat["prices_include_vat"] else detail["tax"]
+    assert vat["gross"] == detail["total"] == total + added
+    assert vat["net"] + vat["vat"] == vat["gross"]
 
     # Shipping or delivering an unpaid order: 409 naming the status, nothing written.
     head = orion.platform.head()

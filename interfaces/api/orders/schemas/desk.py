@@ -123,7 +123,30 @@ class OrderContact(BaseModel):
     billing_address: dict[str, Any] | None
 
 
+class RateFigures(BaseModel):
+    rate: str = Field(description="The VAT rate in percent, as a decimal string: 17, 5.5, 0")
+    taxable: int
+    vat: int
+
+
+class TaxBreakdown(BaseModel):
+    """The VAT the order was taxed with, kept as it was: a later rate change never alters it."""
+
+    regime: str = Field(
+        description="domestic, eu_b2c_origin, eu_b2c_destination, intra_eu_b2b, export or exempt"
+    )
+    prices_include_vat: bool
+    breakdown: list[RateFigures]
+    net: int
+    vat: int
+    gross: int
+    mentions: list[str] = Field(description="reverse_charge, export, exempt")
+
+
 class OrderDetail(OrderSummary):
+    tax_breakdown: TaxBreakdown | None = Field(
+        description="None for an order placed before the VAT engine"
+    )
     lines: list[OrderLine]
     timeline: list[TimelineEntry]
     contact: OrderContact
@@ -164,6 +187,9 @@ class ShopOrderList(BaseModel):
 
 
 class ShopOrderDetail(ShopOrderSummary):
+    tax_breakdown: TaxBreakdown | None = Field(
+        description="None for an order placed before the VAT engine"
+    )
     lines: list[OrderLine]
     timeline: list[ShopTimelineEntry]
     contact: OrderContact
