@@ -29,6 +29,7 @@ from application.ports import Clock, SystemClock
 from application.repository import LOG, Reads, Repository
 from domain.identity.aggregates import Session
 from domain.inventory.aggregates import StockItem
+from domain.invoices.aggregates import InvoiceSeries
 from domain.shared.errors import (
     ConflictError,
     NotFoundError,
@@ -62,7 +63,13 @@ class OrionApplication(Application[UUID]):
     # Busy, long-lived aggregates load from a snapshot plus a few events.
     # Sessions gain an event at every token refresh and are read on every request.
     # Stock items are the busiest aggregates of all: every order and movement of a SKU.
-    snapshotting_intervals = {Store: 50, Session: 20, StockItem: 50}  # noqa: RUF012
+    # A number series gains an event per invoice of its store's year.
+    snapshotting_intervals = {  # noqa: RUF012
+        Store: 50,
+        Session: 20,
+        StockItem: 50,
+        InvoiceSeries: 50,
+    }
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

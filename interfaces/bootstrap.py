@@ -18,9 +18,11 @@ from urllib.parse import unquote, urlparse
 import psycopg
 
 from adapters.claims import claims_from_settings
+from adapters.documents import SqlDocumentStore
 from adapters.follower import Follower, FollowerStatus, ReactionFollower, ReadModelFollower
 from adapters.listen import listen_in_background
 from adapters.mail import mailer_from_settings
+from adapters.pdf import render_invoice
 from adapters.pools import bound_event_store_wait, engine_options, event_store_pool_env
 from adapters.queue import InlineJobQueue, JobQueue, job_queue_from_settings
 from adapters.scheduler import Scheduler
@@ -36,6 +38,10 @@ from application.identity.tokens import AccessTokens
 from application.identity.users import UserService
 from application.inventory.app import InventoryService
 from application.inventory.jobs import HoldSweep
+from application.invoices.app import InvoiceService
+from application.invoices.jobs import InvoiceJobs, invoice_reaction
+from application.invoices.pdfs import InvoicePdfs
+from application.invoices.settings import InvoicingSettingsService
 from application.mail import MailComposer
 from application.orders.app import OrderService
 from application.orders.checkout import CheckoutService
@@ -58,6 +64,8 @@ from projections.db import make_engine
 from projections.identity.projector import identity_projections
 from projections.inventory.projector import InventoryProjection
 from projections.inventory.queries import list_expired_holds
+from projections.invoices.projector import InvoicesProjection
+from projections.invoices.queries import list_invoice_ids_of_customer
 from projections.orders.numbers import NAME as ORDER_NUMBERS
 from projections.orders.projector import order_projections
 from projections.orders.queries import get_order_number, list_pending_payment_orders
@@ -81,6 +89,7 @@ def all_projections(personal: PersonalData | None = None) -> list[Projection]:
         CatalogProjection(),
         StorefrontSearchProjection(),
         AuditProjection(),
+        InvoicesProjection(),
         *identity_projections(personal),
     ]
 
@@ -178,6 +187,10 @@ class Orion:
     orders: OrderService
     checkout: CheckoutService
     personal: SqlPersonalData
+    invoices: InvoiceService
+    invoicing: InvoicingSettingsService
+    invoice_pdfs: InvoicePdfs
+    documents: SqlDocumentStore
     projections: ReadModelFollower
     read: ReadModels
     reactions: ReactionFollower
@@ -291,6 +304,10 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
         # no connection of it open (it reconnects if it ever starts the projections).
         writer_engine.dispose()
         personal.setup()
+        # Rendered invoices and logos: beside the read models (through their query engine,
+        # one statement per write), not in the log.
+        documents = SqlDocumentStore(reader_engine)
+        documents.setup()
         # Filled below, once the services the jobs call exist.
         table: dict[str, Callable[..., Any]] = {}
         jobs = job_queue_from_settings(settings, table)
@@ -300,7 +317,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
             # The event database, not the read models': positions belong with the log.
             engine=make_engine(settings.database_url, writer=True, **pools),
             queue=jobs,
-            reactions=[identity_mail_reaction(), order_mail_reaction()],
+            reactions=[identity_mail_reaction(), order_mail_reaction(), invoice_reaction()],
         )
         # A new reaction starts at the head of the log: under the schema lock.
         reactions.setup()
@@ -332,6 +349,9 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
         platform, orders, inventory, carts, shipping, commerce, personal, payments, catalog=catalog
     )
     read = ReadModels(reader_engine, registry, erased=personal.erased)
+    invoices = InvoiceService(platform, orders, personal)
+    invoicing = InvoicingSettingsService(platform, documents)
+    invoice_pdfs = InvoicePdfs(invoices, documents, render_invoice)
     OrderMails(
         orders, payments, lambda store_id, order_id: get_order_number(read, store_id, order_id)
     ).register(composers)
@@ -342,6 +362,12 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
             orders, lambda now: list_pending_payment_orders(read, now)
         ),
         hold_sweep=HoldSweep(inventory, lambda now: list_expired_holds(read, now)),
+        invoices=InvoiceJobs(
+            invoices,
+            invoice_pdfs,
+            documents,
+            lambda store_id, customer_id: list_invoice_ids_of_customer(read, store_id, customer_id),
+        ),
     )
     table.update(job_table(job_services))
     return Orion(
@@ -361,6 +387,10 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
         orders=orders,
         checkout=checkout,
         personal=personal,
+        invoices=invoices,
+        invoicing=invoicing,
+        invoice_pdfs=invoice_pdfs,
+        documents=documents,
         projections=engine,
         read=read,
         reactions=reactions,

@@ -45,3 +45,23 @@ class UnknownInvoiceLineError(ValidationError):
     """A credit names a line the invoice does not have."""
 
     code = "unknown_invoice_line"
+
+
+class OrderNotTaxedError(ConflictError):
+    """The order keeps no tax result (placed before the VAT engine): an invoice shows the VAT
+    the order was taxed with, and this one has none to show."""
+
+    code = "order_not_taxed"
+
+
+class OrderNotInvoiceableError(ConflictError):
+    """The order was cancelled: there is nothing to invoice."""
+
+    code = "order_not_invoiceable"
+
+
+class BuyerErasedError(ConflictError):
+    """The buyer's personal data was erased before the invoice was issued: an invoice must show
+    the buyer's name and address, which no longer exist."""
+
+    code = "buyer_erased"

@@ -10,10 +10,12 @@ from typing import Any
 from uuid import UUID
 
 from application.inventory.jobs import ExpiredHolds
+from application.invoices.jobs import CustomerInvoices
 from application.orders.jobs import PendingOrders
 from application.orders.mails import OrderNumbers
 from application.platform import OrionApplication
 from domain.inventory.aggregates import StockItem
+from domain.invoices.aggregates import Invoice
 from domain.orders.aggregates import Order
 from domain.shared.topics import topics_of
 from domain.stores.aggregates import Store
@@ -73,10 +75,20 @@ class LogReads:
                     return number_text(store.code, number)
         return None
 
+    def customer_invoices(self, store_id: UUID, customer_id: UUID) -> list[UUID]:
+        self.asked.append(("customer_invoices", customer_id))
+        found = []
+        for invoice_id in self._created(Invoice.Issued):
+            invoice: Invoice = self.app.repository.get(invoice_id)
+            if invoice.store_id == store_id and invoice.customer_id == customer_id:
+                found.append(invoice_id)
+        return found
+
 
 def _checks(reads: LogReads) -> None:
     """For mypy: each lookup has its port's shape."""
     holds: ExpiredHolds = reads.expired_holds
     pending: PendingOrders = reads.pending_orders
     numbers: OrderNumbers = reads.order_number
-    del holds, pending, numbers
+    invoices: CustomerInvoices = reads.customer_invoices
+    del holds, pending, numbers, invoices

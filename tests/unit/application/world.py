@@ -23,6 +23,10 @@ from application.identity.tokens import AccessTokens
 from application.identity.users import UserService
 from application.inventory.app import InventoryService
 from application.inventory.jobs import HoldSweep
+from application.invoices.app import InvoiceService
+from application.invoices.jobs import InvoiceJobs, invoice_reaction
+from application.invoices.pdfs import InvoicePdfs
+from application.invoices.settings import InvoicingSettingsService
 from application.mail import MailComposer, MailMessage
 from application.orders.app import OrderService
 from application.orders.checkout import CheckoutDetails, CheckoutService, Placed
@@ -36,6 +40,7 @@ from application.shipping.app import ShippingService
 from application.stores.app import StoreService
 from tests.fakes.claims import FakeClaims
 from tests.fakes.clock import TickingClock
+from tests.fakes.documents import FakeDocumentStore, FakeRenderer
 from tests.fakes.mail import FakeMailer
 from tests.fakes.payments import FakePaymentProvider
 from tests.fakes.personal import FakePersonalData
@@ -73,6 +78,8 @@ class World:
     mailer: FakeMailer = field(default_factory=FakeMailer)
     jobs: FakeJobQueue = field(default_factory=FakeJobQueue)
     tax: FlatTax = field(default_factory=FlatTax)
+    documents: FakeDocumentStore = field(default_factory=FakeDocumentStore)
+    renderer: FakeRenderer = field(default_factory=FakeRenderer)
     payments: list[FakePaymentProvider] = field(
         default_factory=lambda: [
             FakePaymentProvider("manual"),
@@ -113,6 +120,9 @@ class World:
             tax=self.tax,
             catalog=self.catalog,
         )
+        self.invoices = InvoiceService(platform, self.orders, self.personal)
+        self.invoicing = InvoicingSettingsService(platform, self.documents)
+        self.invoice_pdfs = InvoicePdfs(self.invoices, self.documents, self.renderer)
         self.audit = AuditService(self.app)
         # The read models' lookups, the mails and the jobs, as bootstrap wires them.
         self.reads = LogReads(self.app)
@@ -121,7 +131,11 @@ class World:
         OrderMails(self.orders, self.payment_methods, self.reads.order_number).register(
             self.composers
         )
-        self.reactions: list[Reaction] = [identity_mail_reaction(), order_mail_reaction()]
+        self.reactions: list[Reaction] = [
+            identity_mail_reaction(),
+            order_mail_reaction(),
+            invoice_reaction(),
+        ]
         self.hold_sweep = HoldSweep(self.inventory, self.reads.expired_holds)
         self.payment_timeouts = PaymentTimeouts(self.orders, self.reads.pending_orders)
         self.claims = FakeClaims()
@@ -131,6 +145,12 @@ class World:
                 accounts={"user": self.users, "customer": self.customers},
                 payment_timeouts=self.payment_timeouts,
                 hold_sweep=self.hold_sweep,
+                invoices=InvoiceJobs(
+                    self.invoices,
+                    self.invoice_pdfs,
+                    self.documents,
+                    self.reads.customer_invoices,
+                ),
             )
         )
         self._followed = platform.head()  # reactions start at the head of the log

@@ -1,0 +1,1 @@
+"""Invoices and credit notes: issuing, crediting, the store's invoicing settings, and PDFs."""
