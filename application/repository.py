@@ -5,8 +5,8 @@ command that declares nothing, an aggregate is read from the log (the library's 
 snapshot and the events since, its own cache asking the log what changed). A command may
 declare, once, that it reads ``KEPT`` (checkout does); its unit of work then reads:
 
-- reference aggregates (``REFERENCE``: a store, its commerce settings, its shipping rates and
-  its stock locations), which commands consult and almost never change, as read at most
+- reference aggregates (``REFERENCE``: a store, its commerce and tax settings, its shipping
+  rates and its stock locations), which commands consult and almost never change, as read at most
   ``RECENT_SECONDS`` ago. This process's own saves are seen at once; another process's within
   ``RECENT_SECONDS``, the race a fresh read has, a little wider. Shared: read, never change.
 - the aggregates the command saves again (``KEPT_TYPES``: carts and stock items), as this
@@ -37,6 +37,7 @@ from domain.inventory.aggregates import Locations, StockItem
 from domain.orders.aggregates import CommerceSettings
 from domain.shipping.aggregates import ShippingRates
 from domain.stores.aggregates import Store
+from domain.tax.aggregates import TaxSettings
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -50,7 +51,7 @@ class Reads(Enum):
 
 LOG, KEPT = Reads.LOG, Reads.KEPT
 REFERENCE: frozenset[type[Aggregate]] = frozenset(
-    {Store, CommerceSettings, ShippingRates, Locations}
+    {Store, CommerceSettings, TaxSettings, ShippingRates, Locations}
 )
 KEPT_TYPES: frozenset[type[Aggregate]] = frozenset({Cart, StockItem})
 RECENT_SECONDS = 1.0  # how stale a reference aggregate may be, for another process's changes

@@ -14,12 +14,14 @@ from application.invoices.jobs import CustomerInvoices
 from application.orders.jobs import PendingOrders
 from application.orders.mails import OrderNumbers
 from application.platform import OrionApplication
+from application.tax.app import CrossBorderSales
 from domain.inventory.aggregates import StockItem
 from domain.invoices.aggregates import Invoice
 from domain.orders.aggregates import Order
 from domain.shared.topics import topics_of
 from domain.stores.aggregates import Store
 from projections.orders.numbers import number_text
+from projections.tax.projector import counted
 
 PENDING_PAYMENT = "pending_payment"
 
@@ -61,6 +63,18 @@ class LogReads:
                 found.append((order.store_id, order.id))
         return found
 
+    def cross_border_sales(self, store_id: UUID, year: int) -> int:
+        """The tax read model's figure: the store's orders taxed as EU distance sales to
+        consumers in ``year``, net of VAT, less the cancelled ones'."""
+        self.asked.append(("cross_border_sales", (store_id, year)))
+        total = 0
+        for order_id in self._created(Order.Placed):
+            order: Order = self.app.repository.get(order_id)
+            found = counted(order.tax)
+            if order.store_id == store_id and found and found[0] == year:
+                total += 0 if order.status == "cancelled" else found[1]
+        return total
+
     def order_number(self, store_id: UUID, order_id: UUID) -> str | None:
         self.asked.append(("order_number", order_id))
         if order_id in self.unnumbered:
@@ -87,6 +101,8 @@ class LogReads:
 
 def _checks(reads: LogReads) -> None:
     """For mypy: each lookup has its port's shape."""
+    cross_border: CrossBorderSales = reads.cross_border_sales
+    del cross_border
     holds: ExpiredHolds = reads.expired_holds
     pending: PendingOrders = reads.pending_orders
     numbers: OrderNumbers = reads.order_number

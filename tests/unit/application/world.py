@@ -38,6 +38,7 @@ from application.platform import OrionApplication, Platform
 from application.reactions import Job, Reaction, gather_mails
 from application.shipping.app import ShippingService
 from application.stores.app import StoreService
+from application.tax.app import TaxService
 from tests.fakes.claims import FakeClaims
 from tests.fakes.clock import TickingClock
 from tests.fakes.documents import FakeDocumentStore, FakeRenderer
@@ -47,6 +48,7 @@ from tests.fakes.personal import FakePersonalData
 from tests.fakes.queue import FakeJobQueue
 from tests.fakes.reads import LogReads
 from tests.fakes.tax import FlatTax
+from tests.fakes.vies import RegistryInMemory
 from workers.mail import MailKit
 from workers.table import JobServices, job_table
 
@@ -78,6 +80,7 @@ class World:
     mailer: FakeMailer = field(default_factory=FakeMailer)
     jobs: FakeJobQueue = field(default_factory=FakeJobQueue)
     tax: FlatTax = field(default_factory=FlatTax)
+    vies: RegistryInMemory = field(default_factory=RegistryInMemory)
     documents: FakeDocumentStore = field(default_factory=FakeDocumentStore)
     renderer: FakeRenderer = field(default_factory=FakeRenderer)
     payments: list[FakePaymentProvider] = field(
@@ -126,6 +129,10 @@ class World:
         self.audit = AuditService(self.app)
         # The read models' lookups, the mails and the jobs, as bootstrap wires them.
         self.reads = LogReads(self.app)
+        # The VAT engine as bootstrap wires it (VIES in memory, the cross-border figure from
+        # the log). Checkout is taxed by ``tax`` (FlatTax) unless a test sets
+        # ``world.checkout.tax = world.vat``.
+        self.vat = TaxService(platform, self.vies, self.reads.cross_border_sales)
         self.composers = MailComposer()
         IdentityMails(self.users, self.customers, self.teams, PUBLIC_URL).register(self.composers)
         OrderMails(self.orders, self.payment_methods, self.reads.order_number).register(

@@ -1,0 +1,335 @@
+"""The tax context's service: a store's tax settings, and the VAT of a sale as the engine
+(``domain.tax.policies.tax_sale``) computes it with those settings, the store's cross-border
+sales so far and, when the store asks for it, VIES's word on the buyer's VAT number.
+
+``TaxService`` is the orders' ``TaxPolicy`` port (``tax_checkout``): checkout calls it inside
+its decision, with the store's tax settings read as reference data (at most a second old,
+``application/repository.py``), and may call it more than once per order when a save conflicts.
+VIES verdicts are therefore kept a while per number (``VIES_KEPT``), so that a retry or a repeat
+buyer does not ask again; a check VIES could not answer is never kept.
+
+The running cross-border figure (the store's EU distance sales to consumers in Orion, net of
+VAT, per calendar year) comes from a read model of the orders through the ``CrossBorderSales``
+port. It lags the log by the projector's delay: a sale or two placed moments apart near the
+EUR 10,000 threshold may each be judged on a figure that does not count the other yet.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
+from uuid import UUID
+
+from application.context import CommandContext
+from application.platform import CommandResult, Decision, Platform, check_version
+from application.tax.vies import VatCheck, VatRegistry
+from domain.orders.policies import ZeroTax
+from domain.shared.errors import PreconditionFailedError
+from domain.stores.aggregates import Store
+from domain.stores.errors import StoreNotFoundError
+from domain.tax.aggregates import TaxSettings
+from domain.tax.errors import InvalidVatNumberError
+from domain.tax.policies import (
+    Buyer,
+    TaxLine,
+    TaxResult,
+    normalise_vat_number,
+    supply_date,
+    tax_sale,
+    vat_number_country,
+    vat_number_valid,
+)
+from domain.tax.values import DISTANCE_SALES_THRESHOLD, EU_COUNTRIES
+
+# How long VIES's definite answer about a number is trusted; an unanswered check is not kept.
+VIES_KEPT = timedelta(hours=24)
+VIES_KEPT_MAX = 10_000  # numbers remembered; past that, the oldest answers are dropped
+_NOWHERE = UUID(int=0)
+
+
+class CrossBorderSales(Protocol):
+    """The store's EU distance sales to consumers in Orion in ``year`` (the calendar year of
+    the supply date), in cents net of VAT, less cancelled orders'. A read model's figure: it
+    lags the log by the projector's delay."""
+
+    def __call__(self, store_id: UUID, year: int, /) -> int: ...
+
+
+class TaxService:
+    def __init__(
+        self, platform: Platform, vies: VatRegistry, cross_border: CrossBorderSales
+    ) -> None:
+        self.platform = platform
+        self.vies = vies
+        self.cross_border = cross_border
+        self._checks: dict[str, tuple[datetime, VatCheck]] = {}
+        self._lock = threading.Lock()
+        # A store without settings of its own has these (read only, never saved).
+        self._defaults = TaxSettings.create(
+            store_id=_NOWHERE, at=datetime.fromisoformat("2023-01-01T00:00:00+00:00")
+        )
+
+    # -- settings -------------------------------------------------------------------------------
+
+    def _found(self, store_id: UUID) -> TaxSettings | None:
+        return self.platform.find(TaxSettings, TaxSettings.id_for(store_id))
+
+    def _settings(self, store_id: UUID) -> TaxSettings:
+        return self._found(store_id) or self._defaults
+
+    def settings(self, store_id: UUID) -> dict[str, Any]:
+        """The store's tax settings as the API shows them, and their ``version`` (0: the
+        defaults, never changed)."""
+        found = self._found(store_id)
+        return {
+            **(found or self._defaults).settings(),
+            "version": found.version if found else 0,
+        }
+
+    def change_settings(
+        self,
+        ctx: CommandContext,
+        store_id: UUID,
+        values: dict[str, Any],
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        """Changes the settings ``values`` names. The store's VAT number must have been issued
+        by the store's own member state."""
+
+        def decide(at: datetime) -> Decision:
+            store = self.platform.find(Store, store_id)
+            if store is None:
+                raise StoreNotFoundError(f"no store {store_id}", store_id=str(store_id))
+            found = self._found(store_id)
+            if found is not None:
+                check_version(found, expected_version)
+            elif expected_version not in (None, 0):
+                raise PreconditionFailedError(
+                    f"If-Match version {expected_version} is stale; the store's tax settings "
+                    "were never changed (version 0)",
+                    current_version=0,
+                )
+            settings = found or TaxSettings.create(store_id=store_id, at=at)
+            settings.change(values=values, at=at)
+            if values.get("vat_number") and settings.vat_number is not None:
+                issued_by = vat_number_country(settings.vat_number)
+                if issued_by != store.country:
+                    raise InvalidVatNumberError(
+                        "vat_number",
+                        f"must be a VAT number of {store.country}, the store's country "
+                        f"(this one is of {issued_by})",
+                    )
+            return Decision(settings)
+
+        return self.platform.execute(ctx.for_store(store_id), "ChangeTaxSettings", decide)
+
+    # -- VIES -----------------------------------------------------------------------------------
+
+    def check_vat_number(self, number: str) -> VatCheck:
+        """VIES's word on a (stdnum-valid) number, as given within ``VIES_KEPT``; asked again
+        when VIES could not answer last time."""
+        number = normalise_vat_number(number)
+        now = self.platform.clock.now()
+        with self._lock:
+            kept = self._checks.get(number)
+        if kept is not None and now - kept[0] < VIES_KEPT:
+            return kept[1]
+        check = self.vies.check(number)
+        if check.valid is not None:
+            with self._lock:
+                self._checks.pop(number, None)
+                if len(self._checks) >= VIES_KEPT_MAX:
+                    for stale in list(self._checks)[: VIES_KEPT_MAX // 2]:
+                        del self._checks[stale]
+                self._checks[number] = (now, check)
+        return check
+
+    def _buyer(
+        self,
+        settings: TaxSettings,
+        store_country: str,
+        buyer_country: str,
+        vat_number: str | None,
+    ) -> Buyer:
+        """The buyer; VIES is asked only when the store checks numbers and the verdict could
+        make the sale an intra-EU supply (a number stdnum accepts, of another member state than
+        the store's, for goods going to another member state, from a store with a number)."""
+        if not vat_number:
+            return Buyer(buyer_country)
+        country = buyer_country.strip().upper() if isinstance(buyer_country, str) else ""
+        if (
+            not settings.vies_check
+            or settings.vat_number is None
+            or country == store_country
+            or country not in EU_COUNTRIES
+            or not vat_number_valid(vat_number)
+            or vat_number_country(vat_number) == store_country
+        ):
+            return Buyer(buyer_country, vat_number)
+        check = self.check_vat_number(vat_number)
+        # Unverifiable (VIES away) is taxed as a consumer's sale, as an invalid number is.
+        return Buyer(buyer_country, vat_number, vat_number_verified=check.valid is True)
+
+    # -- the VAT of a sale ----------------------------------------------------------------------
+
+    def _taxed(
+        self,
+        store_id: UUID,
+        store_country: str,
+        settings: TaxSettings,
+        buyer: Buyer,
+        *,
+        lines: Sequence[TaxLine],
+        shipping: int,
+        on: date,
+    ) -> TaxResult:
+        this_year = last_year = 0
+        country = buyer.country.strip().upper() if isinstance(buyer.country, str) else ""
+        # The cross-border figure only matters for a sale to another member state by a store
+        # not opted in to OSS and within the threshold last year (as its settings say).
+        if (
+            country != store_country
+            and country in EU_COUNTRIES
+            and not settings.oss_opt_in
+            and settings.cross_border_b2c_sales["previous_year"] <= DISTANCE_SALES_THRESHOLD
+        ):
+            this_year = self.cross_border(store_id, on.year)
+            last_year = self.cross_border(store_id, on.year - 1)
+        seller = settings.seller(country=store_country, cross_border_in_orion=this_year)
+        # Orion's own sales of last year count towards last year's figure too: a store that
+        # crossed the threshold in Orion sells at destination all of this year.
+        seller = replace(
+            seller, cross_border_previous_year=seller.cross_border_previous_year + last_year
+        )
+        return tax_sale(
+            seller=seller,
+            buyer=buyer,
+            lines=lines,
+            shipping=shipping,
+            prices_include_vat=settings.prices_include_vat,
+            on=on,
+        )
+
+    def tax_checkout(
+        self,
+        *,
+        store_id: UUID,
+        store_country: str,
+        lines: Sequence[TaxLine],
+        shipping: int,
+        buyer_country: str,
+        buyer_vat_number: str | None,
+        at: datetime,
+    ) -> TaxResult:
+        """The orders' ``TaxPolicy``: the VAT of a checkout at the instant ``at`` (the rates of
+        the day it is in the store's member state). A store outside the EU, which the engine
+        does not tax, sells without VAT."""
+        if store_country not in EU_COUNTRIES:
+            return ZeroTax().tax_checkout(
+                store_id=store_id,
+                store_country=store_country,
+                lines=lines,
+                shipping=shipping,
+                buyer_country=buyer_country,
+                buyer_vat_number=buyer_vat_number,
+                at=at,
+            )
+        settings = self._settings(store_id)
+        return self._taxed(
+            store_id,
+            store_country,
+            settings,
+            self._buyer(settings, store_country, buyer_country, buyer_vat_number),
+            lines=lines,
+            shipping=shipping,
+            on=supply_date(at, store_country),
+        )
+
+    def _store(self, store_id: UUID) -> Store:
+        store = self.platform.find(Store, store_id)
+        if store is None:
+            raise StoreNotFoundError(f"no store {store_id}", store_id=str(store_id))
+        return store
+
+    def quote(
+        self,
+        store_id: UUID,
+        *,
+        buyer_country: str,
+        buyer_vat_number: str | None = None,
+        lines: Sequence[Mapping[str, Any]],
+        shipping: int = 0,
+        date: date | None = None,
+    ) -> TaxResult:
+        """What checkout would charge for ``lines`` (``tax_category``, ``unit_price``,
+        ``quantity``) and ``shipping`` sold to a buyer in ``buyer_country`` (with a VAT number,
+        a business) on the day ``date`` (today in the store's member state by default), without
+        placing anything."""
+        store = self._store(store_id)
+        taxed = [
+            TaxLine(
+                key=str(i),
+                tax_category=line["tax_category"],
+                unit_price=line["unit_price"],
+                quantity=line["quantity"],
+            )
+            for i, line in enumerate(lines)
+        ]
+        now = self.platform.clock.now()
+        if store.country not in EU_COUNTRIES:
+            at = now if date is None else datetime.combine(date, now.timetz())
+            return self.tax_checkout(
+                store_id=store_id,
+                store_country=store.country,
+                lines=taxed,
+                shipping=shipping,
+                buyer_country=buyer_country,
+                buyer_vat_number=buyer_vat_number,
+                at=at,
+            )
+        settings = self._settings(store_id)
+        return self._taxed(
+            store_id,
+            store.country,
+            settings,
+            self._buyer(settings, store.country, buyer_country, buyer_vat_number),
+            lines=taxed,
+            shipping=shipping,
+            on=date or supply_date(now, store.country),
+        )
+
+    def estimate(
+        self, store_id: UUID, lines: Sequence[TaxLine], *, buyer_country: str | None = None
+    ) -> TaxResult:
+        """An estimate of a cart's VAT, without shipping, for a consumer in ``buyer_country``
+        (the store's own country by default), today. Reads the store and its settings as
+        reference data (at most a second old): a shop's every cart view asks."""
+        repository = self.platform.repository
+        store = repository.recent(Store, store_id)
+        if store is None:
+            raise StoreNotFoundError(f"no store {store_id}", store_id=str(store_id))
+        settings = repository.recent(TaxSettings, TaxSettings.id_for(store_id)) or self._defaults
+        country = buyer_country or store.country
+        now = self.platform.clock.now()
+        if store.country not in EU_COUNTRIES:
+            return ZeroTax().tax_checkout(
+                store_id=store_id,
+                store_country=store.country,
+                lines=lines,
+                shipping=0,
+                buyer_country=country,
+                buyer_vat_number=None,
+                at=now,
+            )
+        return self._taxed(
+            store_id,
+            store.country,
+            settings,
+            Buyer(country),
+            lines=lines,
+            shipping=0,
+            on=supply_date(now, store.country),
+        )
