@@ -35,6 +35,7 @@ from domain.invoices.errors import (
 from domain.invoices.values import CREDIT_NOTE, DEFAULTS, INVOICE, MAX_DESCRIPTION
 from domain.orders.aggregates import Order
 from domain.orders.values import CANCELLED
+from domain.shared.errors import ConflictError
 from domain.shared.personal import PersonalData
 from domain.tax.policies import supply_date
 
@@ -42,6 +43,12 @@ from domain.tax.policies import supply_date
 # lose N - 1 races before its turn. Each lost race costs a read and a refused save.
 SERIES_RETRIES = 200
 BUYER_ADDRESS = ("line1", "line2", "postal_code", "city", "country")
+
+
+class NotIssuedOnPaymentError(ConflictError):
+    """The payment job's issue, for a store that issues its invoices by hand."""
+
+    code = "not_issued_on_payment"
 
 
 @dataclass(frozen=True)
@@ -87,11 +94,15 @@ class InvoiceService:
 
     # -- issuing ----------------------------------------------------------------------------
 
-    def issue_for_order(self, ctx: CommandContext, store_id: UUID, order_id: UUID) -> Issued:
+    def issue_for_order(
+        self, ctx: CommandContext, store_id: UUID, order_id: UUID, *, on_payment: bool = False
+    ) -> Issued:
         """The order's invoice, numbered in the store's invoice series of the issue date's
         year (the seller's local date). Refused when the order has one already, keeps no tax
         result, was cancelled, or its buyer was erased, and while the store's invoicing
-        settings lack the seller's legal name or address."""
+        settings lack the seller's legal name or address. ``on_payment``: the job's issue,
+        refused too when the store does not issue on payment (decided on the settings the
+        invoice is issued with)."""
         sealed: list[str] = []
         made: list[Invoice] = []
 
@@ -116,6 +127,10 @@ class InvoiceService:
                     "a cancelled order is not invoiced", order_id=str(order_id)
                 )
             settings = self._settings_for_issue(store_id)
+            if on_payment and not settings.issue_on_payment:
+                raise NotIssuedOnPaymentError(
+                    "the store issues its invoices by hand", store_id=str(store_id)
+                )
             seller = settings.seller(vat_number=tax["seller_vat_number"])
             issue_date = supply_date(at, tax["seller_country"])
             if not sealed:

@@ -106,10 +106,10 @@ class InvoiceJobs:
             return None
         ctx = CommandContext(actor=ACTOR)
         try:
-            return self.invoices.issue_for_order(ctx, order.store_id, order_id)
+            return self.invoices.issue_for_order(ctx, order.store_id, order_id, on_payment=True)
         except ConflictError as error:
-            # Invoiced already, never set up, cancelled meanwhile, placed before VAT, or the
-            # buyer erased: nothing to issue, and a retry would change nothing.
+            # Invoiced already, never set up, issued by hand, cancelled meanwhile, placed
+            # before VAT, or the buyer erased: nothing to issue, and a retry changes nothing.
             log.info("no invoice issued for order %s: %s (%s)", order_id, error.code, error)
             return None
 

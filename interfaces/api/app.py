@@ -31,6 +31,7 @@ from interfaces.api.errors import install_error_handlers
 from interfaces.api.identity.routes import account, admin_users, api_keys, customers, team
 from interfaces.api.identity.routes import auth as auth_routes
 from interfaces.api.inventory.routes import router as inventory_router
+from interfaces.api.invoices.routes import router as invoices_router
 from interfaces.api.orders.routes import dashboard
 from interfaces.api.orders.routes import desk as orders
 from interfaces.api.orders.routes.checkout import router as checkout_router
@@ -162,6 +163,7 @@ def create_app(orion: Orion, *, run_projections: bool | None = None) -> FastAPI:
         orders.shop,
         dashboard.router,
         inventory_router,
+        invoices_router,
     ):
         app.include_router(router)
 

@@ -127,9 +127,26 @@ def build_world(orion: Orion) -> World:
         CheckoutDetails(shipping_rate_id=rate_b, payment_method="manual"),
         customer_id=customer_b,
     ).order_id
+    # B's invoice of that order (issued by hand: B does not issue on payment).
+    orion.invoicing.change_settings(
+        ADMIN,
+        b.id,
+        {
+            "legal_name": "Beta GmbH",
+            "address": {
+                "line1": "1 Hauptstr.",
+                "postal_code": "10115",
+                "city": "Berlin",
+                "country": "DE",
+            },
+            "issue_on_payment": False,
+        },
+    )
+    invoice_b = orion.invoices.issue_for_order(ADMIN, b.id, order_b).document.id
     ids_b = {
         "rate_id": str(rate_b),
         "order_id": str(order_b),
+        "invoice_id": str(invoice_b),
         "sku": "B-1",
         "location_id": str(location_b),
         "store_id": str(b.id),

@@ -11,6 +11,7 @@ from uuid import UUID
 import pytest
 
 from application.context import CommandContext
+from application.invoices.app import NotIssuedOnPaymentError
 from application.platform import Decision
 from domain.invoices.aggregates import Invoice
 from domain.invoices.errors import (
@@ -132,6 +133,12 @@ def test_a_store_that_does_not_issue_on_payment_issues_by_hand_once(
     with pytest.raises(AlreadyInvoicedError) as again:
         world.invoices.issue_for_order(world.ctx, store_id, order_id)
     assert again.value.fields["invoice_id"] == str(issued.document.id)
+    # The payment job's issue is refused on the settings it would issue with (they may have
+    # changed since the job looked).
+    other = buy(world, store_id, rate, {BOOK: 1})
+    with pytest.raises(NotIssuedOnPaymentError):
+        world.invoices.issue_for_order(world.ctx, store_id, other, on_payment=True)
+    assert world.invoices.of_order(store_id, other) is None
     # An unpaid order can be invoiced by hand too (the invoice then says when it is due).
     unpaid = buy(world, store_id, rate, {TEA: 1}, pay=False)
     assert world.invoices.issue_for_order(world.ctx, store_id, unpaid).document.number == 2
