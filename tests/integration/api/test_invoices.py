@@ -62,10 +62,15 @@ class Shop:
 
 
 def open_shop(
-    orion: Orion, api: Api, *, settings: dict[str, Any] | None = None, country: str = "LU"
+    orion: Orion,
+    api: Api | None,
+    *,
+    settings: dict[str, Any] | None = None,
+    country: str = "LU",
 ) -> Shop:
     """A store selling a book (3% in LU) and tea (17%), taxed by the VAT engine at checkout,
-    with its invoicing settings set (through the API) unless ``settings`` is empty."""
+    with its invoicing settings set (through the API, or the service without ``api``) unless
+    ``settings`` is empty."""
     orion.checkout.tax = EngineTax()
     code = random_code("inv")
     store_id = orion.stores.register(
@@ -88,8 +93,10 @@ def open_shop(
     )
     shop = Shop(store_id, code, rate_id)
     wanted = SETTINGS if settings is None else settings
-    if wanted:
+    if wanted and api is not None:
         api.patch(shop.url("settings/invoicing"), wanted, expect=200)
+    elif wanted:
+        orion.invoicing.change_settings(CTX, store_id, dict(wanted))
     return shop
 
 
