@@ -68,6 +68,15 @@ def address(**fields: Any) -> dict[str, Any]:
     }
 
 
+def address_of_store() -> dict[str, Any]:
+    return {
+        "line1": "1 Rue du Fort",
+        "postal_code": "L-2419",
+        "city": "Luxembourg",
+        "country": "LU",
+    }
+
+
 def email(name: str) -> str:
     return f"{name}.{secrets.token_hex(4)}@example.org"
 
@@ -342,6 +351,27 @@ def write_history(orion: Orion, clock: MovableClock, settle: Callable[[], object
     # Bob checks out the cart he merged.
     bobs = checkout(CartRef(customer_id=bob), customer=bob)
     orders.record_payment(CTX, store_id, bobs.order_id, amount=bobs.order.total)
+
+    # -- invoices and credit notes (issued by hand: no job follows the log here) ---------------
+    invoicing = orion.invoicing
+    invoicing.change_settings(
+        CTX,
+        store_id,
+        {
+            "legal_name": "History Shop Sàrl",
+            "address": address_of_store(),
+            "issue_on_payment": False,
+        },
+    )
+    invoicing.change_settings(CTX, store_id, {"footer": "Merci !", "payment_terms_days": 30})
+    bobs_invoice = orion.invoices.issue_for_order(CTX, store_id, bobs.order_id).document
+    adas_invoice = orion.invoices.issue_for_order(CTX, store_id, partly.order_id).document
+    orion.invoices.credit(
+        CTX, store_id, adas_invoice.id, reason="refunded", lines=[{"key": skus[0], "quantity": 1}]
+    )
+    settle()
+    orion.invoices.credit(CTX, store_id, adas_invoice.id, reason="the rest")
+    orion.invoices.credit(CTX, store_id, bobs_invoice.id, reason="late", lines=[], shipping=True)
 
     # -- holds that expire -----------------------------------------------------------------------
     clock.advance(days=1)
