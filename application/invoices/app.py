@@ -13,6 +13,7 @@ erasing the person makes them unreadable on the invoice too, the figures stay.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -70,6 +71,11 @@ class InvoiceService:
         self.platform = platform
         self.orders = orders
         self.personal = personal
+        # One series per (store, kind) is taken at a time in this process: its threads then
+        # queue for it instead of racing for its version and deciding again (each lost race
+        # a wasted decision and save). Other processes still race, and ``retrying`` settles.
+        self._series_locks: dict[tuple[UUID, str], threading.Lock] = {}
+        self._locks_lock = threading.Lock()
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -158,10 +164,15 @@ class InvoiceService:
             made.append(invoice)
             return Decision(invoice, touched=[series])
 
-        result = self.platform.execute(
-            ctx.for_store(store_id), "IssueInvoice", retrying(decide, SERIES_RETRIES)
-        )
+        with self._series_lock(store_id, INVOICE):
+            result = self.platform.execute(
+                ctx.for_store(store_id), "IssueInvoice", retrying(decide, SERIES_RETRIES)
+            )
         return self._answer(result, made)
+
+    def _series_lock(self, store_id: UUID, kind: str) -> threading.Lock:
+        with self._locks_lock:
+            return self._series_locks.setdefault((store_id, kind), threading.Lock())
 
     def _settings_for_issue(self, store_id: UUID) -> InvoicingSettings:
         settings = self.settings(store_id)
@@ -247,9 +258,10 @@ class InvoiceService:
             made.append(note)
             return Decision(note, touched=[invoice, series])
 
-        result = self.platform.execute(
-            ctx.for_store(store_id), "CreditInvoice", retrying(decide, SERIES_RETRIES)
-        )
+        with self._series_lock(store_id, CREDIT_NOTE):
+            result = self.platform.execute(
+                ctx.for_store(store_id), "CreditInvoice", retrying(decide, SERIES_RETRIES)
+            )
         return self._answer(result, made)
 
     def credit_refund(
