@@ -27,6 +27,7 @@ from adapters.pools import bound_event_store_wait, engine_options, event_store_p
 from adapters.queue import InlineJobQueue, JobQueue, job_queue_from_settings
 from adapters.scheduler import Scheduler
 from adapters.vault import SqlPersonalData, one_use
+from adapters.vies import ViesClient
 from application.cart.app import CartService
 from application.catalog.app import CatalogService
 from application.identity.accounts import IdentityKit
@@ -54,6 +55,8 @@ from application.ports import Clock
 from application.reactions import Job
 from application.shipping.app import ShippingService
 from application.stores.app import StoreService
+from application.tax.app import TaxService
+from domain.orders.policies import TaxPolicy, ZeroTax
 from domain.shared.personal import PersonalData
 from interfaces.settings import Settings
 from projections.audit.projector import AuditProjection
@@ -72,6 +75,8 @@ from projections.orders.queries import get_order_number, list_pending_payment_or
 from projections.read import ReadModels
 from projections.shipping.projector import ShippingRatesProjection
 from projections.stores.projector import StoresProjection
+from projections.tax.projector import CrossBorderSalesProjection
+from projections.tax.queries import cross_border_sales
 from projections.tracking import POSITIONS_CHANNEL, TableRegistry
 from workers.mail import MailKit
 from workers.table import JobServices, job_table
@@ -86,6 +91,7 @@ def all_projections(personal: PersonalData | None = None) -> list[Projection]:
         CartsProjection(),
         StoresProjection(),
         ShippingRatesProjection(),
+        CrossBorderSalesProjection(),
         CatalogProjection(),
         StorefrontSearchProjection(),
         AuditProjection(),
@@ -184,6 +190,7 @@ class Orion:
     carts: CartService
     shipping: ShippingService
     commerce: CommerceSettingsService
+    tax: TaxService
     orders: OrderService
     checkout: CheckoutService
     personal: SqlPersonalData
@@ -345,10 +352,28 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
     commerce = CommerceSettingsService(platform)
     payments = Payments()
     orders = OrderService(platform, inventory, personal)
-    checkout = CheckoutService(
-        platform, orders, inventory, carts, shipping, commerce, personal, payments, catalog=catalog
-    )
     read = ReadModels(reader_engine, registry, erased=personal.erased)
+    # The VAT engine with each store's tax settings, VIES, and the store's distance sales so far
+    # from the tax read model.
+    tax = TaxService(
+        platform,
+        ViesClient(settings.vies_url, timeout_seconds=settings.vies_timeout_seconds),
+        lambda store_id, year: cross_border_sales(read, store_id, year),
+    )
+    # ORION_TAX_POLICY=zero, for the checkout benchmark's baseline only: no VAT at all.
+    tax_policy: TaxPolicy = ZeroTax() if settings.tax_policy == "zero" else tax
+    checkout = CheckoutService(
+        platform,
+        orders,
+        inventory,
+        carts,
+        shipping,
+        commerce,
+        personal,
+        payments,
+        tax_policy,
+        catalog=catalog,
+    )
     invoices = InvoiceService(platform, orders, personal)
     invoicing = InvoicingSettingsService(platform, documents)
     invoice_pdfs = InvoicePdfs(invoices, documents, render_invoice)
@@ -384,6 +409,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
         carts=carts,
         shipping=shipping,
         commerce=commerce,
+        tax=tax,
         orders=orders,
         checkout=checkout,
         personal=personal,

@@ -66,6 +66,9 @@ NORDLICHT = [
     ("Matcha whisk", "Bamboo chasen with 100 prongs.", "tea", 1790),
     ("Cocoa nibs", "Roasted cocoa nibs, 250 g.", "pastry", 790),
 ]
+# The demo stores' VAT numbers (valid check digits, for the invoices' sake); their prices
+# include VAT, the default.
+VAT_NUMBERS = {"acme": "LU26375245", "nordlicht": "DE136695976"}
 SIZES = ("S", "M", "L")
 DEMO_STOCK = 25
 COLOURS = ("black", "navy", "olive", "sand")
@@ -115,6 +118,9 @@ def load_demo(orion: Orion) -> dict[str, int]:
             orion.inventory.receive(DEMO_CTX, store_id, sku=sku, quantity=DEMO_STOCK)
         orion.shipping.set_rate(
             DEMO_CTX, store_id, spec={"name": "Standard", "kind": "flat", "amount": 490}
+        )
+        orion.tax.change_settings(
+            DEMO_CTX, store_id, {"vat_number": VAT_NUMBERS[str(spec["code"])]}
         )
     made["people"] = load_people(orion)
     return made

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from adapters.vies import VIES_URL
 
 
 class Settings(BaseSettings):
@@ -62,6 +66,12 @@ class Settings(BaseSettings):
     reset_limit_per_account: int = 5
     # Browsers only send Secure cookies over HTTPS; a developer on http://localhost may relax it.
     cookie_secure: bool = True
+    # VIES, which checks buyers' VAT numbers for the stores that ask for it: the European
+    # Commission's REST API, and how long a check may take (a checkout waits for it).
+    vies_url: str = VIES_URL
+    vies_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    # For benchmarks only: "zero" has checkout sell without VAT (the VAT engine's baseline).
+    tax_policy: Literal["engine", "zero"] = "engine"
 
     @field_validator("database_url")
     @classmethod

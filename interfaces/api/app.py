@@ -41,6 +41,7 @@ from interfaces.api.personal import OneUseOfPersonalData
 from interfaces.api.ratelimit import rate_limiter_from_settings
 from interfaces.api.shipping.routes import router as shipping_router
 from interfaces.api.stores.routes import router as stores_router
+from interfaces.api.tax.routes import router as tax_router
 from interfaces.bootstrap import Orion
 
 log = logging.getLogger("orion.api")
@@ -159,6 +160,7 @@ def create_app(orion: Orion, *, run_projections: bool | None = None) -> FastAPI:
         checkout_router,
         shipping_router,
         commerce_settings_router,
+        tax_router,
         orders.router,
         orders.shop,
         dashboard.router,

@@ -19,6 +19,7 @@ from application.cart.app import CartRef
 from application.context import CommandContext
 from domain.cart.errors import CartLineNotFoundError
 from domain.shared.errors import AuthenticationError
+from domain.tax.policies import TaxLine
 from interfaces.api.auth import Principal, StoreAccess
 from interfaces.api.cart.schemas import (
     AbandonedCarts,
@@ -31,6 +32,7 @@ from interfaces.api.common import answer
 from interfaces.api.deps import CommandCtx, OrionDep, PrincipalDep, read_after, store_permission
 from interfaces.api.paths import segment
 from interfaces.api.shop import ShopDep
+from interfaces.api.tax.schemas import CartTaxEstimate, cart_estimate
 from interfaces.bootstrap import Orion
 from projections.cart import queries
 
@@ -128,9 +130,43 @@ def cart_view(orion: Orion, who: Shopper) -> dict[str, Any]:
     return view
 
 
+def _estimate_country(orion: Orion, who: Shopper) -> str | None:
+    """A signed-in customer's default shipping country, if they have one."""
+    if who.ref.customer_id is None:
+        return None
+    customer = orion.customers.get(who.store_id, who.ref.customer_id)
+    if customer.default_shipping is None:
+        return None
+    for address in orion.customers.addresses(customer):
+        if address["default_shipping"]:
+            return str(address["country"])
+    return None
+
+
+def tax_estimate(orion: Orion, who: Shopper, view: dict[str, Any]) -> CartTaxEstimate | None:
+    """The VAT of the cart's lines for a consumer in the customer's default shipping country
+    (else the store's), without shipping: an estimate, which checkout works out for the order."""
+    if not view["lines"]:
+        return None
+    lines = []
+    for line in view["lines"]:
+        category = line.get("tax_category")
+        if not category:  # a line added before carts kept it: the product's category now
+            found = orion.catalog.product_for_sku(who.store_id, str(line["sku"]))
+            category = found[0].tax_category if found else "standard"
+        lines.append(
+            TaxLine(str(line["sku"]), str(category), int(line["unit_price"]), int(line["quantity"]))
+        )
+    country = _estimate_country(orion, who)
+    taxed = orion.tax.estimate(who.store_id, lines, buyer_country=country)
+    return cart_estimate(taxed, taxed.buyer_country)
+
+
 @shop.get("", response_model=CartView)
 def get_cart(who: ShopperDep, orion: OrionDep, response: Response) -> CartView:
-    view = CartView.model_validate(cart_view(orion, who))
+    seen = cart_view(orion, who)
+    view = CartView.model_validate(seen)
+    view.tax_estimate = tax_estimate(orion, who, seen)
     if who.is_guest:
         # A guest without a cart gets the token of a cart not made yet (nothing is written).
         cart_id = who.ref.cart_id or uuid4()

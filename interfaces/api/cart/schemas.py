@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.cart.values import MAX_LINE_QUANTITY
 from interfaces.api.common import CommandAnswer, Sku, StrictModel
+from interfaces.api.tax.schemas import CartTaxEstimate
 
 
 class LineAdd(StrictModel):
@@ -46,6 +47,9 @@ class CartView(BaseModel):
     item_count: int
     weight_grams: int
     version: int
+    # The VAT the cart's lines hold (or add), estimated for the customer's default shipping
+    # country or the store's own; null for an empty cart.
+    tax_estimate: CartTaxEstimate | None = None
     # A guest's token (a fresh one when the guest has none yet: send it with the first add,
     # so that a retried add with an Idempotency-Key finds its first answer).
     cart_token: str | None = None

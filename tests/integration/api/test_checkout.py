@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -22,6 +23,7 @@ from domain.cart.aggregates import Cart
 from domain.inventory.errors import InsufficientStockError
 from domain.orders.aggregates import Order
 from domain.shared.topics import topic
+from domain.tax.rounding import vat_in_gross
 from interfaces.bootstrap import Orion
 from tests.integration.api.test_shop_account import address, bearer, field_error, register
 
@@ -141,13 +143,19 @@ def test_guest_checkout_places_a_numbered_order_reserving_stock_and_emptying_the
     assert placed["status"] == "pending_payment"
     assert placed["currency"] == "EUR"
     subtotal = 2 * PRICES[0] + PRICES[1]
+    # A Luxembourg shop with the default settings: its prices include VAT (17% standard).
+    vat = vat_in_gross(subtotal + SHIPPING, Decimal(17))
     assert placed["totals"] == {
         "subtotal": subtotal,
         "shipping": SHIPPING,
         "discount": 0,
-        "tax": 0,
+        "tax": vat,
         "total": subtotal + SHIPPING,
     }
+    assert placed["tax"]["regime"] == "domestic"
+    assert placed["tax"]["breakdown"] == [
+        {"rate": "17", "taxable": subtotal + SHIPPING - vat, "vat": vat}
+    ]
     assert placed["payment_method"] == "manual"
     assert placed["payment"]["kind"] == "bank_transfer"
     assert placed["payment"]["amount"] == subtotal + SHIPPING

@@ -36,3 +36,8 @@ def test_a_guest_can_buy_in_the_demo_shop(client: TestClient, orion: Orion) -> N
     )
     assert placed.status_code == 201, placed.text
     assert placed.json()["order_number"] == "ACME-000001"
+    # Luxembourg's VAT, which the price includes.
+    tax = placed.json()["tax"]
+    assert tax["regime"] == "domestic" and tax["prices_include_vat"] is True
+    assert tax["gross"] == placed.json()["totals"]["total"]
+    assert tax["vat"] == placed.json()["totals"]["tax"] > 0

@@ -132,6 +132,10 @@ def write_history(orion: Orion, clock: MovableClock, settle: Callable[[], object
     orion.shipping.remove_rate(CTX, store_id, express)
     orion.shipping.set_rate(CTX, other_id, spec={"name": "Poste", "kind": "flat", "amount": 700})
     orion.commerce.change_settings(CTX, store_id, {"payment_timeout_hours": 48})
+    orion.tax.change_settings(CTX, store_id, {"vat_number": "LU26375245"})
+    orion.tax.change_settings(
+        CTX, store_id, {"cross_border_b2c_sales": {"current_year_before_orion": 250_000}}
+    )
 
     # -- the team and its keys -----------------------------------------------------------------
     teams = orion.teams
@@ -372,6 +376,24 @@ def write_history(orion: Orion, clock: MovableClock, settle: Callable[[], object
     settle()
     orion.invoices.credit(CTX, store_id, adas_invoice.id, reason="the rest")
     orion.invoices.credit(CTX, store_id, bobs_invoice.id, reason="late", lines=[], shipping=True)
+
+    # Distance sales to consumers in other member states (the tax read model counts them):
+    # one stays, one is cancelled a batch later, one in the batch that placed it.
+    def sold_abroad(country: str) -> UUID:
+        details = CheckoutDetails(
+            shipping_rate_id=rate_id,
+            payment_method="manual",
+            email=email("abroad"),
+            shipping_address=address(country=country),
+        )
+        return checkouts.place(keyed(), store_id, guest_cart({skus[3]: 1}), details).order_id
+
+    sold_abroad("FR")
+    sent_back = sold_abroad("BE")
+    settle()
+    orders.cancel(CTX, store_id, sent_back, reason="sent back unopened")
+    orders.cancel(CTX, store_id, sold_abroad("AT"), reason="ordered twice")
+    settle()
 
     # -- holds that expire -----------------------------------------------------------------------
     clock.advance(days=1)

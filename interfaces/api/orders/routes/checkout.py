@@ -31,6 +31,7 @@ from interfaces.api.orders.schemas.checkout import (
     Hold,
     Totals,
 )
+from interfaces.api.orders.schemas.desk import TaxBreakdown
 from interfaces.api.shop import ShopDep
 from interfaces.bootstrap import Orion
 from projections.orders.numbers import NAME as NUMBERS
@@ -128,6 +129,7 @@ async def checkout(
         status=order.status,
         currency=order.currency,
         totals=Totals.model_validate(order.totals),
+        tax=TaxBreakdown.model_validate(order.tax) if order.tax else None,
         payment_method=order.payment_method,
         payment_due_at=order.payment_due_at,
         payment=placed.payment,

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.identity.values import MAX_LINE, MAX_NAME
 from interfaces.api.common import CountryCode, Email, StrictModel
+from interfaces.api.orders.schemas.desk import TaxBreakdown
 
 MAX_PHONE = 32
 # JSON has no UUID type: ids come as strings, which the strict models would otherwise refuse.
@@ -82,7 +83,10 @@ class Totals(BaseModel):
 class CheckoutAnswer(BaseModel):
     """The placed order. ``id``, ``version`` and ``position`` as every command answers them;
     ``order_number`` is null when the orders read model had not numbered it in time (read it
-    later from the order)."""
+    later from the order). ``tax`` is the VAT the order was taxed with, per rate: with prices
+    including VAT, ``totals.tax`` is the VAT the prices hold and ``totals.total`` what they add
+    up to; a business buyer in another member state (``intra_eu_b2b``) pays the prices less
+    the store's VAT, with the reverse-charge mention."""
 
     id: UUID
     version: int
@@ -92,6 +96,7 @@ class CheckoutAnswer(BaseModel):
     status: str
     currency: str
     totals: Totals
+    tax: TaxBreakdown | None
     payment_method: str
     payment_due_at: datetime | None
     # What the shopper must do to pay: the bank transfer's reference, cash on delivery, …
