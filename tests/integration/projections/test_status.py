@@ -17,7 +17,7 @@ from tests.integration.projections.helpers import fill
 from tests.integration.projections.history import MovableClock
 
 PROJECTIONS = "/api/v1/admin/projections"
-REACTIONS = {"identity-mails", "order-mails"}
+REACTIONS = {"identity-mails", "order-mails", "invoice-jobs"}
 
 
 @pytest.fixture
