@@ -8,6 +8,7 @@ deleted when next asked for, and one with the buyer's block masked is drawn and 
 
 from __future__ import annotations
 
+import threading
 from uuid import UUID
 
 from application.invoices.app import InvoiceService
@@ -29,6 +30,10 @@ class InvoicePdfs:
         self.invoices = invoices
         self.documents = documents
         self.render = render
+        # One drawing at a time per process: the renderer's text layout (Pango, fontconfig)
+        # is not safe to share between threads, and the API's threads and the in-process job
+        # thread may all draw. Drawing is CPU-bound anyway: a second thread would not help.
+        self._drawing = threading.Lock()
 
     def pdf(self, store_id: UUID, invoice_id: UUID) -> tuple[Invoice, bytes]:
         """A store's invoice or credit note, and its PDF."""
@@ -65,6 +70,8 @@ class InvoicePdfs:
             return kept.content
         logo_ref = invoice.seller.get("logo")
         logo = self.documents.get(logo_ref) if logo_ref else None
-        content = self.render(invoice_document(invoice, buyer=buyer, logo=logo))
+        document = invoice_document(invoice, buyer=buyer, logo=logo)
+        with self._drawing:
+            content = self.render(document)
         self.documents.put(key, content, media_type=PDF, store_id=invoice.store_id)
         return content
