@@ -10,8 +10,10 @@ buyer does not ask again; a check VIES could not answer is never kept.
 
 The running cross-border figure (the store's EU distance sales to consumers in Orion, net of
 VAT, per calendar year) comes from a read model of the orders through the ``CrossBorderSales``
-port. It lags the log by the projector's delay: a sale or two placed moments apart near the
-EUR 10,000 threshold may each be judged on a figure that does not count the other yet.
+port, and is kept for ``FIGURES_KEPT`` per store and year (checkout asks for every sale to a
+consumer abroad). It lags the log by the projector's delay and that second: a sale or two
+placed moments apart near the EUR 10,000 threshold may each be judged on a figure that does not
+count the other yet.
 """
 
 from __future__ import annotations
@@ -47,15 +49,18 @@ from domain.tax.values import DISTANCE_SALES_THRESHOLD, EU_COUNTRIES
 # How long VIES's definite answer about a number is trusted; an unanswered check is not kept.
 VIES_KEPT = timedelta(hours=24)
 VIES_KEPT_MAX = 10_000  # numbers remembered; past that, the oldest answers are dropped
+# How long a store's cross-border figures are used before the read model is asked again.
+FIGURES_KEPT = timedelta(seconds=1)
+FIGURES_KEPT_MAX = 10_000
 _NOWHERE = UUID(int=0)
 
 
 class CrossBorderSales(Protocol):
-    """The store's EU distance sales to consumers in Orion in ``year`` (the calendar year of
-    the supply date), in cents net of VAT, less cancelled orders'. A read model's figure: it
-    lags the log by the projector's delay."""
+    """The store's EU distance sales to consumers in Orion in the year before ``year`` and in
+    ``year`` (calendar years of the supply date), in cents net of VAT, less cancelled orders'.
+    A read model's figures: they lag the log by the projector's delay."""
 
-    def __call__(self, store_id: UUID, year: int, /) -> int: ...
+    def __call__(self, store_id: UUID, year: int, /) -> tuple[int, int]: ...
 
 
 class TaxService:
@@ -66,6 +71,7 @@ class TaxService:
         self.vies = vies
         self.cross_border = cross_border
         self._checks: dict[str, tuple[datetime, VatCheck]] = {}
+        self._figures: dict[tuple[UUID, int], tuple[datetime, tuple[int, int]]] = {}
         self._lock = threading.Lock()
         # A store without settings of its own has these (read only, never saved).
         self._defaults = TaxSettings.create(
@@ -128,11 +134,11 @@ class TaxService:
 
     # -- VIES -----------------------------------------------------------------------------------
 
-    def check_vat_number(self, number: str) -> VatCheck:
-        """VIES's word on a (stdnum-valid) number, as given within ``VIES_KEPT``; asked again
-        when VIES could not answer last time."""
+    def check_vat_number(self, number: str, *, now: datetime | None = None) -> VatCheck:
+        """VIES's word on a (stdnum-valid) number, as given within ``VIES_KEPT`` of ``now``;
+        asked again when VIES could not answer last time."""
         number = normalise_vat_number(number)
-        now = self.platform.clock.now()
+        now = now or self.platform.clock.now()
         with self._lock:
             kept = self._checks.get(number)
         if kept is not None and now - kept[0] < VIES_KEPT:
@@ -153,6 +159,7 @@ class TaxService:
         store_country: str,
         buyer_country: str,
         vat_number: str | None,
+        now: datetime,
     ) -> Buyer:
         """The buyer; VIES is asked only when the store checks numbers and the verdict could
         make the sale an intra-EU supply (a number stdnum accepts, of another member state than
@@ -169,7 +176,7 @@ class TaxService:
             or vat_number_country(vat_number) == store_country
         ):
             return Buyer(buyer_country, vat_number)
-        check = self.check_vat_number(vat_number)
+        check = self.check_vat_number(vat_number, now=now)
         # Unverifiable (VIES away) is taxed as a consumer's sale, as an invalid number is.
         return Buyer(buyer_country, vat_number, vat_number_verified=check.valid is True)
 
@@ -185,8 +192,9 @@ class TaxService:
         lines: Sequence[TaxLine],
         shipping: int,
         on: date,
+        now: datetime,
     ) -> TaxResult:
-        this_year = last_year = 0
+        last_year = this_year = 0
         country = buyer.country.strip().upper() if isinstance(buyer.country, str) else ""
         # The cross-border figure only matters for a sale to another member state by a store
         # not opted in to OSS and within the threshold last year (as its settings say).
@@ -196,8 +204,7 @@ class TaxService:
             and not settings.oss_opt_in
             and settings.cross_border_b2c_sales["previous_year"] <= DISTANCE_SALES_THRESHOLD
         ):
-            this_year = self.cross_border(store_id, on.year)
-            last_year = self.cross_border(store_id, on.year - 1)
+            last_year, this_year = self._cross_border(store_id, on.year, now)
         seller = settings.seller(country=store_country, cross_border_in_orion=this_year)
         # Orion's own sales of last year count towards last year's figure too: a store that
         # crossed the threshold in Orion sells at destination all of this year.
@@ -212,6 +219,21 @@ class TaxService:
             prices_include_vat=settings.prices_include_vat,
             on=on,
         )
+
+    def _cross_border(self, store_id: UUID, year: int, now: datetime) -> tuple[int, int]:
+        """The read model's figures for the year before ``year`` and ``year``, as read within
+        ``FIGURES_KEPT`` of ``now``."""
+        key = (store_id, year)
+        with self._lock:
+            kept = self._figures.get(key)
+        if kept is not None and timedelta(0) <= now - kept[0] < FIGURES_KEPT:
+            return kept[1]
+        figures = self.cross_border(store_id, year)
+        with self._lock:
+            if len(self._figures) >= FIGURES_KEPT_MAX:
+                self._figures.clear()
+            self._figures[key] = (now, figures)
+        return figures
 
     def tax_checkout(
         self,
@@ -242,10 +264,11 @@ class TaxService:
             store_id,
             store_country,
             settings,
-            self._buyer(settings, store_country, buyer_country, buyer_vat_number),
+            self._buyer(settings, store_country, buyer_country, buyer_vat_number, at),
             lines=lines,
             shipping=shipping,
             on=supply_date(at, store_country),
+            now=at,
         )
 
     def _store(self, store_id: UUID) -> Store:
@@ -295,10 +318,11 @@ class TaxService:
             store_id,
             store.country,
             settings,
-            self._buyer(settings, store.country, buyer_country, buyer_vat_number),
+            self._buyer(settings, store.country, buyer_country, buyer_vat_number, now),
             lines=taxed,
             shipping=shipping,
             on=date or supply_date(now, store.country),
+            now=now,
         )
 
     def estimate(
@@ -332,4 +356,5 @@ class TaxService:
             lines=lines,
             shipping=0,
             on=supply_date(now, store.country),
+            now=now,
         )

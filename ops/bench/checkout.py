@@ -3,6 +3,7 @@
     .venv/bin/python -m ops.bench.checkout                 # PostgreSQL, a few minutes
     .venv/bin/python -m ops.bench.checkout --per-round 100 --rounds 2 --no-write
     .venv/bin/python -m ops.bench.checkout --profile       # also: where a checkout's time goes
+    .venv/bin/python -m ops.bench.checkout --tax           # the VAT engine against ZeroTax
 
 HTTP: ``POST /api/v1/shop/{code}/checkout`` on a real uvicorn process, with the projector
 (``orion projections run``, so that checkout can answer with the order's number) and an RQ
@@ -35,6 +36,14 @@ to the servers), and the paced phase reports how late the client sent (a client 
 answer came after its next turn sends late). Targets: at least 30% of the raw throughput and
 p95 under 50 ms at 20 clients (paced).
 The figures go into ``ops/bench/RESULTS.md`` between the ``checkout`` markers.
+
+``--tax``: the same checkouts, from two API servers that differ only in the tax policy checkout
+is given (the composition root's ``ORION_TAX_POLICY``): the VAT engine with the store's tax
+settings (a Luxembourg store with its VAT number, prices with VAT; ``TAX_COUNTRIES``: most
+orders at home, some to consumers in other member states, whose distance-sales figure the
+engine reads from the tax read model) and ``ZeroTax`` (no VAT at all). Rounds alternate the
+two, each after the projector and the worker caught up with the last; the figure is the median
+of the rounds' ``engine / zero`` throughput ratios. Target: at least 90%. Prints only.
 """
 
 from __future__ import annotations
@@ -212,6 +221,7 @@ def http_checkouts(
     answers: Answers,
     tag: str,
     pace: float | None = None,
+    countries: tuple[str, ...] = ("LU",),
 ) -> float:
     """Seconds to check every cart out over HTTP from ``clients`` keep-alive connections.
 
@@ -222,7 +232,10 @@ def http_checkouts(
     shares = split(len(tokens), clients)
     offsets = [sum(shares[:i]) for i in range(clients)]
     path = f"/api/v1/shop/{CODE}/checkout"
-    payload = body(shop)
+    # The j-th checkout ships to countries[j % len(countries)].
+    payloads = [
+        {**body(shop), "shipping_address": {**ADDRESS, "country": country}} for country in countries
+    ]
     lock = threading.Lock()
     http = [httpx.Client(base_url=base, timeout=60) for _ in range(clients)]
     for client in http:  # open the keep-alive connections before the clock starts
@@ -240,6 +253,7 @@ def http_checkouts(
                 mine.late.add(max(0.0, time.perf_counter() - due))
             else:
                 due = time.perf_counter()
+            payload = payloads[j % len(payloads)]
             response = http[i].post(path, json=payload, headers=headers)
             if response.status_code != 201:
                 raise RuntimeError(f"checkout answered {response.status_code}: {response.text}")
@@ -540,6 +554,127 @@ def render(r: dict[str, Any], command: str) -> str:
     )
 
 
+TAX_TARGET = 0.90
+# Where the --tax rounds' orders go: 3 in 5 at home, 2 to consumers in other member states.
+TAX_COUNTRIES = ("LU", "LU", "FR", "LU", "BE")
+TAX_POLICIES = ("engine", "zero")
+
+
+def run_tax(
+    url: str, *, redis_url: str = REDIS_URL, per_round: int, rounds: int, clients: int
+) -> dict[str, Any]:
+    """Checkout throughput with the VAT engine against the same checkouts with ZeroTax."""
+    log(f"checkout --tax: fresh database; {rounds} rounds of {per_round} checkouts per policy")
+    reset_database(url)
+    orion = bootstrap(settings_for(url, projections_in_process=False))
+    try:
+        shop = prepare(orion)
+        orion.tax.change_settings(data.CTX, shop["store_id"], {"vat_number": "LU26375245"})
+        log("checkout --tax: shop ready; making carts")
+        warm = {
+            policy: make_carts(orion, shop, 2 * clients, seed=1 + n, clients=PREP_THREADS)
+            for n, policy in enumerate(TAX_POLICIES)
+        }
+        tokens = {
+            (policy, r): make_carts(
+                orion, shop, per_round, seed=100 + 2 * r + n, clients=PREP_THREADS
+            )
+            for r in range(rounds)
+            for n, policy in enumerate(TAX_POLICIES)
+        }
+    finally:
+        orion.close()
+    runs: dict[str, list[float]] = {policy: [] for policy in TAX_POLICIES}
+    answers = {policy: Answers() for policy in TAX_POLICIES}
+    ratios: list[float] = []
+    reset_redis(redis_url)
+    with (
+        projector_process(url, redis_url),
+        worker_process(url, redis_url),
+        api_server(url, run_projections=False, redis_url=redis_url) as engine,
+        api_server(
+            url, run_projections=False, redis_url=redis_url, env={"ORION_TAX_POLICY": "zero"}
+        ) as zero,
+    ):
+        bases = {"engine": engine, "zero": zero}
+        for policy in TAX_POLICIES:
+            http_checkouts(
+                bases[policy],
+                shop,
+                warm[policy],
+                clients,
+                Answers(),
+                f"warm-{policy}",
+                countries=TAX_COUNTRIES,
+            )
+        for r in range(rounds):
+            for policy in TAX_POLICIES if r % 2 == 0 else TAX_POLICIES[::-1]:
+                caught_up(url, redis_url)  # each round starts with nothing left behind
+                with client_collector_paused():
+                    seconds = http_checkouts(
+                        bases[policy],
+                        shop,
+                        tokens[(policy, r)],
+                        clients,
+                        answers[policy],
+                        f"{policy}-{r}",
+                        countries=TAX_COUNTRIES,
+                    )
+                runs[policy].append(per_round / seconds)
+            ratios.append(runs["engine"][-1] / runs["zero"][-1])
+            log(
+                f"checkout --tax round {r + 1}: engine {runs['engine'][-1]:,.0f} orders/s, "
+                f"zero {runs['zero'][-1]:,.0f} orders/s ({ratios[-1]:.0%})"
+            )
+    figure = statistics.median(ratios)
+    return {
+        "clients": clients,
+        "per_round": per_round,
+        "rounds": rounds,
+        "runs": runs,
+        "ratios": ratios,
+        "engine_orders_per_s": statistics.median(runs["engine"]),
+        "zero_orders_per_s": statistics.median(runs["zero"]),
+        "ratio": figure,
+        "ratio_met": figure >= TAX_TARGET,
+        "latency": {policy: _summary(answers[policy]) for policy in TAX_POLICIES},
+    }
+
+
+def render_tax(r: dict[str, Any], command: str) -> str:
+    def lat(policy: str) -> str:
+        s = r["latency"][policy]["latency"]
+        return f"{s['p50_ms']:.1f} / {s['p95_ms']:.1f} ms"
+
+    verdict = "met" if r["ratio_met"] else "**missed**"
+    return "\n".join(
+        [
+            "## Checkout with the VAT engine",
+            "",
+            f"`{command}` on {r['date']} (PostgreSQL; two uvicorn processes that differ only "
+            "in checkout's tax policy, the projector and an RQ worker; "
+            f"{r['clients']} clients; {r['rounds']} rounds of {r['per_round']} checkouts per "
+            f"policy, alternating; orders to {', '.join(TAX_COUNTRIES)} in turn).",
+            "",
+            "| measure | figure | target |",
+            "|---|---|---|",
+            f"| checkout with the VAT engine | {r['engine_orders_per_s']:,.0f} orders/s "
+            f"(p50 / p95 {lat('engine')}) | |",
+            f"| checkout with ZeroTax | {r['zero_orders_per_s']:,.0f} orders/s "
+            f"(p50 / p95 {lat('zero')}) | |",
+            f"| engine / zero (median of the rounds' ratios) | {r['ratio']:.0%} "
+            f"| ≥ {TAX_TARGET:.0%}: {verdict} |",
+            "",
+            "Rounds (engine/zero orders/s): "
+            + ", ".join(
+                f"{e:,.0f}/{z:,.0f}"
+                for e, z in zip(r["runs"]["engine"], r["runs"]["zero"], strict=True)
+            )
+            + ".",
+        ]
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m ops.bench.checkout")
     p.add_argument("--database-url", default=DATABASE_URL)
@@ -548,7 +683,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--clients", type=int, default=20)
     p.add_argument("--profile", action="store_true", help="also profile the use case in-process")
     p.add_argument("--no-write", action="store_true")
+    p.add_argument(
+        "--tax", action="store_true", help="the VAT engine against ZeroTax (prints only)"
+    )
     args = p.parse_args(argv)
+    command = ".venv/bin/python -m ops.bench.checkout" + (
+        " " + shlex.join(sys.argv[1:]) if argv is None and sys.argv[1:] else ""
+    )
+    if args.tax:
+        taxed = run_tax(
+            args.database_url, per_round=args.per_round, rounds=args.rounds, clients=args.clients
+        )
+        taxed["date"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        print(render_tax(taxed, command))
+        return 0
     results = run(
         args.database_url,
         per_round=args.per_round,
@@ -557,9 +705,6 @@ def main(argv: list[str] | None = None) -> int:
         profile=args.profile,
     )
     results["date"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    command = ".venv/bin/python -m ops.bench.checkout" + (
-        " " + shlex.join(sys.argv[1:]) if argv is None and sys.argv[1:] else ""
-    )
     markdown = render(results, command)
     print(markdown)
     if "profile" in results:

@@ -261,14 +261,20 @@ class Process:
 
 @contextlib.contextmanager
 def api_server(
-    url: str, *, run_projections: bool, extra: Sequence[str] = (), redis_url: str | None = None
+    url: str,
+    *,
+    run_projections: bool,
+    extra: Sequence[str] = (),
+    redis_url: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> Iterator[str]:
-    """A real uvicorn server in its own process; yields its base URL."""
+    """A real uvicorn server in its own process (``env``: more of its environment, such as
+    ``ORION_TAX_POLICY``); yields its base URL."""
     port = free_port()
     argv = [sys.executable, "-m", "ops.bench.server", "--port", str(port), *extra]
     if run_projections:
         argv.append("--run-projections")
-    server = Process(f"api-{port}", argv, _child_env(url, redis_url))
+    server = Process(f"api-{port}", argv, {**_child_env(url, redis_url), **(env or {})})
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

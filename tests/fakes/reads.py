@@ -63,17 +63,18 @@ class LogReads:
                 found.append((order.store_id, order.id))
         return found
 
-    def cross_border_sales(self, store_id: UUID, year: int) -> int:
-        """The tax read model's figure: the store's orders taxed as EU distance sales to
-        consumers in ``year``, net of VAT, less the cancelled ones'."""
+    def cross_border_sales(self, store_id: UUID, year: int) -> tuple[int, int]:
+        """The tax read model's figures: the store's orders taxed as EU distance sales to
+        consumers in the year before ``year`` and in ``year``, net of VAT, less the cancelled
+        ones'."""
         self.asked.append(("cross_border_sales", (store_id, year)))
-        total = 0
+        totals = {year - 1: 0, year: 0}
         for order_id in self._created(Order.Placed):
             order: Order = self.app.repository.get(order_id)
             found = counted(order.tax)
-            if order.store_id == store_id and found and found[0] == year:
-                total += 0 if order.status == "cancelled" else found[1]
-        return total
+            if order.store_id == store_id and found and found[0] in totals:
+                totals[found[0]] += 0 if order.status == "cancelled" else found[1]
+        return totals[year - 1], totals[year]
 
     def order_number(self, store_id: UUID, order_id: UUID) -> str | None:
         self.asked.append(("order_number", order_id))
