@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 from uuid import UUID
@@ -202,14 +201,13 @@ class TaxService:
             country != store_country
             and country in EU_COUNTRIES
             and not settings.oss_opt_in
-            and settings.cross_border_b2c_sales["previous_year"] <= DISTANCE_SALES_THRESHOLD
+            and settings.sales_before_orion(on.year)[0] <= DISTANCE_SALES_THRESHOLD
         ):
             last_year, this_year = self._cross_border(store_id, on.year, now)
-        seller = settings.seller(country=store_country, cross_border_in_orion=this_year)
         # Orion's own sales of last year count towards last year's figure too: a store that
         # crossed the threshold in Orion sells at destination all of this year.
-        seller = replace(
-            seller, cross_border_previous_year=seller.cross_border_previous_year + last_year
+        seller = settings.seller(
+            country=store_country, year=on.year, in_orion=(last_year, this_year)
         )
         return tax_sale(
             seller=seller,

@@ -39,7 +39,12 @@ class TaxSettings(OrionAggregate):
         self.prices_include_vat = True
         self.oss_opt_in = False
         self.vies_check = False
-        self.cross_border_b2c_sales: dict[str, int] = dict.fromkeys(SALES_FIGURES, 0)
+        # The figures as entered, and the calendar year they were entered in ("year"): they
+        # speak of that year and the one before, so they age as the years turn.
+        self.cross_border_b2c_sales: dict[str, int | None] = {
+            **dict.fromkeys(SALES_FIGURES, 0),
+            "year": None,
+        }
 
     @staticmethod
     def id_for(store_id: UUID) -> UUID:
@@ -56,13 +61,13 @@ class TaxSettings(OrionAggregate):
         for name, value in values.items():
             if name not in SETTINGS:
                 raise ValidationError(name, "is not a tax setting")
-            checked = self._checked(name, value)
+            checked = self._checked(name, value, at)
             if getattr(self, name) != checked:
                 changed[name] = checked
         if changed:
             self._trigger(self.Changed, at, values=changed)
 
-    def _checked(self, name: str, value: Any) -> Any:
+    def _checked(self, name: str, value: Any, at: datetime) -> Any:
         if name == "vat_number":
             return None if value is None or value == "" else normalise_vat_number(value)
         if name in FLAGS:
@@ -76,6 +81,8 @@ class TaxSettings(OrionAggregate):
             if figure not in SALES_FIGURES:
                 raise ValidationError(f"{name}.{figure}", "is not a sales figure")
             figures[figure] = check_whole(amount, f"{name}.{figure}", low=0, high=MAX_AMOUNT)
+        if any(figures[f] != self.cross_border_b2c_sales[f] for f in SALES_FIGURES):
+            figures["year"] = at.year
         return figures
 
     def settings(self) -> dict[str, Any]:
@@ -83,19 +90,37 @@ class TaxSettings(OrionAggregate):
         return {
             "vat_number": self.vat_number,
             **{flag: getattr(self, flag) for flag in FLAGS},
-            "cross_border_b2c_sales": dict(self.cross_border_b2c_sales),
+            "cross_border_b2c_sales": {
+                **{f: self.cross_border_b2c_sales[f] for f in SALES_FIGURES},
+                "year": self.cross_border_b2c_sales.get("year"),
+            },
         }
 
-    def seller(self, *, country: str, cross_border_in_orion: int) -> Seller:
-        """The store as the tax engine sees it: ``country`` is the store's, and
-        ``cross_border_in_orion`` its EU distance sales to consumers this year in Orion (cents,
-        net of VAT), added to the figure from before Orion."""
+    def sales_before_orion(self, year: int) -> tuple[int, int]:
+        """The EU distance sales entered for ``year - 1`` and ``year`` (cents): figures entered
+        in ``year`` as they were given; entered the year before, their "this year" is now last
+        year's; older ones speak of neither."""
+        figures = self.cross_border_b2c_sales
+        entered = figures.get("year")
+        previous, current = (
+            int(figures["previous_year"] or 0),
+            int(figures["current_year_before_orion"] or 0),
+        )
+        if entered is None or entered == year:
+            return previous, current
+        if entered == year - 1:
+            return current, 0
+        return 0, 0
+
+    def seller(self, *, country: str, year: int, in_orion: tuple[int, int] = (0, 0)) -> Seller:
+        """The store as the tax engine sees it in ``year``: ``country`` is the store's, and
+        ``in_orion`` its EU distance sales to consumers in Orion (cents, net of VAT) the year
+        before and this year, added to the figures entered for those years."""
+        previous, current = self.sales_before_orion(year)
         return Seller(
             country=country,
             vat_number=self.vat_number,
             oss_opt_in=self.oss_opt_in,
-            cross_border_previous_year=self.cross_border_b2c_sales["previous_year"],
-            cross_border_current_year=(
-                self.cross_border_b2c_sales["current_year_before_orion"] + cross_border_in_orion
-            ),
+            cross_border_previous_year=previous + in_orion[0],
+            cross_border_current_year=current + in_orion[1],
         )

@@ -40,6 +40,10 @@ Cents = Annotated[int, Field(ge=0, le=MAX_AMOUNT)]
 class CrossBorderSalesPublic(BaseModel):
     previous_year: int
     current_year_before_orion: int
+    year: int | None = Field(
+        description="the calendar year the figures were entered in: they speak of that year "
+        "and the one before, so that next year the entered 'this year' counts as last year's"
+    )
 
 
 class TaxSettingsPublic(BaseModel):

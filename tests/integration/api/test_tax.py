@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
@@ -88,7 +89,11 @@ def test_settings_round_trip(
         "prices_include_vat": True,
         "oss_opt_in": False,
         "vies_check": False,
-        "cross_border_b2c_sales": {"previous_year": 0, "current_year_before_orion": 0},
+        "cross_border_b2c_sales": {
+            "previous_year": 0,
+            "current_year_before_orion": 0,
+            "year": None,
+        },
     }
 
     changed = client.patch(
@@ -117,7 +122,12 @@ def test_settings_round_trip(
         "prices_include_vat": False,
         "oss_opt_in": False,
         "vies_check": True,
-        "cross_border_b2c_sales": {"previous_year": 5, "current_year_before_orion": 420_000},
+        # Dated with the year they were entered in: next year, 420,000 is last year's.
+        "cross_border_b2c_sales": {
+            "previous_year": 5,
+            "current_year_before_orion": 420_000,
+            "year": datetime.now(UTC).year,
+        },
     }
 
     # A stale version changes nothing; null takes the number off.

@@ -99,7 +99,11 @@ def test_a_store_without_settings_has_the_defaults(world: World, store_id: UUID)
         "prices_include_vat": True,
         "oss_opt_in": False,
         "vies_check": False,
-        "cross_border_b2c_sales": {"previous_year": 0, "current_year_before_orion": 0},
+        "cross_border_b2c_sales": {
+            "previous_year": 0,
+            "current_year_before_orion": 0,
+            "year": None,
+        },
         "version": 0,
     }
 
@@ -125,6 +129,7 @@ def test_settings_change_normalise_the_number_and_keep_what_is_left_out(
     assert settings["cross_border_b2c_sales"] == {
         "previous_year": 120_000,
         "current_year_before_orion": 5,
+        "year": world.clock.now().year,
     }
     assert settings["version"] == second.version > first.version
 

@@ -36,7 +36,11 @@ def test_a_store_has_one_set_of_tax_settings_with_defaults() -> None:
         "prices_include_vat": True,
         "oss_opt_in": False,
         "vies_check": False,
-        "cross_border_b2c_sales": {"previous_year": 0, "current_year_before_orion": 0},
+        "cross_border_b2c_sales": {
+            "previous_year": 0,
+            "current_year_before_orion": 0,
+            "year": None,
+        },
     }
 
 
@@ -57,7 +61,12 @@ def test_a_change_records_only_what_differs_checked_and_normalised() -> None:
         changed(
             vat_number="LU26375245",
             oss_opt_in=True,
-            cross_border_b2c_sales={"previous_year": 250_000, "current_year_before_orion": 0},
+            # The figures are dated with the year they were entered in.
+            cross_border_b2c_sales={
+                "previous_year": 250_000,
+                "current_year_before_orion": 0,
+                "year": at(5).year,
+            },
         )
     ]
 
@@ -99,12 +108,17 @@ def test_a_partial_sales_figure_keeps_the_other_and_the_vat_number_can_be_remove
     assert new_events(settings) == [
         changed(
             vat_number=None,
-            cross_border_b2c_sales={"previous_year": 5, "current_year_before_orion": 9},
+            cross_border_b2c_sales={
+                "previous_year": 5,
+                "current_year_before_orion": 9,
+                "year": at(5).year,
+            },
         )
     ]
     assert settings.settings()["cross_border_b2c_sales"] == {
         "previous_year": 5,
         "current_year_before_orion": 9,
+        "year": at(5).year,
     }
 
 
@@ -149,15 +163,23 @@ def test_the_seller_the_engine_sees() -> None:
         changed(
             vat_number="LU26375245",
             oss_opt_in=True,
-            cross_border_b2c_sales={"previous_year": 400_000, "current_year_before_orion": 150_000},
+            cross_border_b2c_sales={
+                "previous_year": 400_000,
+                "current_year_before_orion": 150_000,
+                "year": at(0).year,
+            },
         ),
     )
 
-    # The current year: the figure before Orion plus Orion's own.
-    assert settings.seller(country="LU", cross_border_in_orion=25_000) == Seller(
+    # In the year the figures were entered (the events' year): as entered, plus Orion's own.
+    year = at(0).year
+    assert settings.seller(country="LU", year=year, in_orion=(10_000, 25_000)) == Seller(
         country="LU",
         vat_number="LU26375245",
         oss_opt_in=True,
-        cross_border_previous_year=400_000,
+        cross_border_previous_year=410_000,
         cross_border_current_year=175_000,
     )
+    # A year later the entered "this year" is last year's; two years later they say nothing.
+    assert settings.sales_before_orion(year + 1) == (150_000, 0)
+    assert settings.sales_before_orion(year + 2) == (0, 0)
