@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 from uuid import UUID
@@ -159,12 +160,13 @@ class TaxService:
         buyer_country: str,
         vat_number: str | None,
         now: datetime,
-    ) -> Buyer:
-        """The buyer; VIES is asked only when the store checks numbers and the verdict could
-        make the sale an intra-EU supply (a number stdnum accepts, of another member state than
-        the store's, for goods going to another member state, from a store with a number)."""
+    ) -> tuple[Buyer, VatCheck | None]:
+        """The buyer, and VIES's answer if it was asked. VIES is asked only when the store checks
+        numbers and the verdict could make the sale an intra-EU supply (a number stdnum accepts,
+        of another member state than the store's, for goods going to another member state, from
+        a store with a number)."""
         if not vat_number:
-            return Buyer(buyer_country)
+            return Buyer(buyer_country), None
         country = buyer_country.strip().upper() if isinstance(buyer_country, str) else ""
         if (
             not settings.vies_check
@@ -174,10 +176,10 @@ class TaxService:
             or not vat_number_valid(vat_number)
             or vat_number_country(vat_number) == store_country
         ):
-            return Buyer(buyer_country, vat_number)
+            return Buyer(buyer_country, vat_number), None
         check = self.check_vat_number(vat_number, now=now)
         # Unverifiable (VIES away) is taxed as a consumer's sale, as an invalid number is.
-        return Buyer(buyer_country, vat_number, vat_number_verified=check.valid is True)
+        return Buyer(buyer_country, vat_number, vat_number_verified=check.valid is True), check
 
     # -- the VAT of a sale ----------------------------------------------------------------------
 
@@ -258,16 +260,19 @@ class TaxService:
                 at=at,
             )
         settings = self._settings(store_id)
-        return self._taxed(
+        buyer, check = self._buyer(settings, store_country, buyer_country, buyer_vat_number, at)
+        taxed = self._taxed(
             store_id,
             store_country,
             settings,
-            self._buyer(settings, store_country, buyer_country, buyer_vat_number, at),
+            buyer,
             lines=lines,
             shipping=shipping,
             on=supply_date(at, store_country),
             now=at,
         )
+        # The order keeps VIES's answer with the VAT it decided: the proof of a 0% supply.
+        return taxed if check is None else replace(taxed, vat_check=check.as_dict())
 
     def _store(self, store_id: UUID) -> Store:
         store = self.platform.find(Store, store_id)
@@ -316,7 +321,7 @@ class TaxService:
             store_id,
             store.country,
             settings,
-            self._buyer(settings, store.country, buyer_country, buyer_vat_number, now),
+            self._buyer(settings, store.country, buyer_country, buyer_vat_number, now)[0],
             lines=taxed,
             shipping=shipping,
             on=date or supply_date(now, store.country),

@@ -276,6 +276,9 @@ class TaxResult:
     vat: int
     gross: int
     mentions: tuple[Mention, ...]
+    # VIES's answer on the buyer's number, when the store asked it (its request identifier is
+    # the consultation number a tax office accepts as proof); None when VIES was not asked.
+    vat_check: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON values, as orders and invoices keep them in their events."""
@@ -295,6 +298,7 @@ class TaxResult:
             "vat": self.vat,
             "gross": self.gross,
             "mentions": [mention.value for mention in self.mentions],
+            **({"vat_check": dict(self.vat_check)} if self.vat_check is not None else {}),
         }
 
     @classmethod
@@ -331,6 +335,7 @@ class TaxResult:
             vat=data["vat"],
             gross=data["gross"],
             mentions=tuple(Mention(mention) for mention in data["mentions"]),
+            vat_check=data.get("vat_check"),
         )
 
 

@@ -182,10 +182,14 @@ def test_a_business_buyer_in_another_state_is_sold_to_at_zero_with_the_mention(
     kept = orion.orders.get(shop.id, UUID(placed["order_id"])).tax
     assert kept is not None
     assert (kept["seller_vat_number"], kept["buyer_vat_number"]) == (LU_NUMBER, DE_NUMBER)
+    # So is VIES's answer, with its consultation number: the proof of the 0% supply.
+    proof = kept["vat_check"]
+    assert (proof["number"], proof["valid"]) == (DE_NUMBER, True)
+    assert proof["request_identifier"]
 
 
 def test_a_number_vies_does_not_know_pays_the_vat(
-    client: TestClient, shop: Shop, vies: FakeVies
+    client: TestClient, orion: Orion, shop: Shop, vies: FakeVies
 ) -> None:
     billing = address(country="FR", company="Exemple SA", vat_number=FR_NUMBER)
 
@@ -193,6 +197,8 @@ def test_a_number_vies_does_not_know_pays_the_vat(
 
     assert vies.asked == [FR_NUMBER]
     assert placed["tax"]["regime"] == "eu_b2c_origin" and placed["tax"]["mentions"] == []
+    proof = orion.orders.get(shop.id, UUID(placed["order_id"])).tax
+    assert proof is not None and proof["vat_check"]["valid"] is False
     assert placed["totals"]["tax"] == vat_in_gross(1_170 + SHIPPING, Decimal(17))
 
 
