@@ -5,7 +5,7 @@ never by calling the engine."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -274,3 +274,21 @@ def test_the_example_of_the_contract_round_trips() -> None:
         "mentions": [],
     }
     assert type(result).from_dict(result.as_dict()) == result
+
+
+def test_vies_s_answer_is_kept_with_the_result_and_comes_back_from_it() -> None:
+    result = tax_sale(
+        seller=Seller("LU", "LU26375245", False, 0, 0),
+        buyer=Buyer("DE", "DE136695976", vat_number_verified=True),
+        lines=[TaxLine("TEA", "standard", 1_170, 1)],
+        shipping=0,
+        prices_include_vat=False,
+        on=date(2026, 12, 2),
+    )
+    check = {"number": "DE136695976", "valid": True, "request_identifier": "WAPIAAAA1"}
+
+    proved = replace(result, vat_check=check)
+
+    assert "vat_check" not in result.as_dict()  # not asked: nothing to keep
+    assert proved.as_dict()["vat_check"] == check
+    assert type(result).from_dict(proved.as_dict()) == proved
