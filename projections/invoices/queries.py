@@ -146,11 +146,12 @@ def quarter_dates(quarter: str, field: str = "quarter") -> tuple[date, date]:
     if not match:
         raise ValidationError(field, "must be a quarter, e.g. 2026-Q3")
     year, q = int(match.group(1)), int(match.group(2))
-    if year < 1000:
-        raise ValidationError(field, "must be a quarter, e.g. 2026-Q3")
+    if year < 1:
+        raise ValidationError(field, "must be a quarter of a year from 0001 to 9999, e.g. 2026-Q3")
     first = date(year, 3 * q - 2, 1)
-    last = date(year + 1, 1, 1) if q == 4 else date(year, 3 * q + 1, 1)
-    return first, date.fromordinal(last.toordinal() - 1)
+    if q == 4:  # computed within the year: the day after 9999-12-31 is no date
+        return first, date(year, 12, 31)
+    return first, date.fromordinal(date(year, 3 * q + 1, 1).toordinal() - 1)
 
 
 def _rate_order(rate: str) -> Decimal:
