@@ -119,8 +119,14 @@ def event_store_env(database_url: str) -> dict[str, str]:
         "POSTGRES_USER": unquote(url.username or "postgres"),
         "POSTGRES_PASSWORD": unquote(url.password or ""),
         "POSTGRES_LOCK_TIMEOUT": "5",
-        "POSTGRES_CONNECT_TIMEOUT": "5",
+        # How long the event store waits for a connection while the process starts (its first
+        # one registers the log's types): a database that is busy or starting gets time. Once
+        # started, a request waits ORION_DB_POOL_TIMEOUT_SECONDS (``bound_event_store_wait``).
+        "POSTGRES_CONNECT_TIMEOUT": str(START_UP_CONNECT_SECONDS),
     }
+
+
+START_UP_CONNECT_SECONDS = 30
 
 
 def freeze_start_up_objects() -> None:
