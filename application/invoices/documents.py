@@ -17,9 +17,9 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from domain.invoices.aggregates import Invoice
+from domain.invoices.policies import net_amounts
 from domain.invoices.values import CREDIT_NOTE, INVOICE
 from domain.shared.personal import ERASED
-from domain.tax.policies import allocate
 
 PDF = "application/pdf"
 
@@ -65,31 +65,6 @@ SHIPPING_WORDS = {"en": "Shipping", "fr": "Frais de livraison", "de": "Versandko
 
 def _shipping_word(language: str) -> str:
     return SHIPPING_WORDS.get(language.split("_", 1)[0], SHIPPING_WORDS["en"])
-
-
-def net_amounts(tax: Mapping[str, Any]) -> dict[tuple[str, str], int]:
-    """Each line's and shipping part's amount without VAT, keyed ``("line", key)`` and
-    ``("shipping", rate)``: the taxable amount of each rate shared out over what was charged at
-    that rate, in proportion to it, so that a rate's parts add up to its taxable amount."""
-    parts = [
-        (("line", str(line["key"])), int(line["amount"]), line["rate"]) for line in tax["lines"]
-    ]
-    parts += [(("shipping", str(p["rate"])), int(p["amount"]), p["rate"]) for p in tax["shipping"]]
-    nets: dict[tuple[str, str], int] = {}
-    for entry in tax["breakdown"]:
-        taxable = int(entry["taxable"])
-        at_rate = [(key, abs(amount)) for key, amount, rate in parts if rate == entry["rate"]]
-        if not at_rate:
-            continue
-        weights = [weight for _, weight in at_rate]
-        if sum(weights):
-            shares = allocate(abs(taxable), weights)
-        else:  # nothing charged at the rate: its taxable amount (0) on its first part
-            shares = [abs(taxable)] + [0] * (len(at_rate) - 1)
-        sign = -1 if taxable < 0 else 1
-        for (key, _), share in zip(at_rate, shares, strict=True):
-            nets[key] = sign * share
-    return nets
 
 
 def masked_buyer(invoice: Invoice) -> dict[str, Any]:

@@ -26,7 +26,7 @@ left of it.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -38,6 +38,7 @@ from domain.shared.checks import check_line, check_whole
 from domain.shared.errors import ValidationError
 from domain.shared.money import MAX_AMOUNT
 from domain.stores.values import check_country
+from domain.tax.policies import allocate
 from domain.tax.rounding import rate_text, round_half_up, vat_in_gross, vat_on_net
 
 # -- the tax engine's result --------------------------------------------------------------------
@@ -374,3 +375,28 @@ def credit_note_tax(tax: dict[str, Any], figures: CreditFigures) -> dict[str, An
     }
     # The invoice's keys in the invoice's order: the same shape, read the same way.
     return {key: amounts.get(key, copy.deepcopy(value)) for key, value in tax.items()}
+
+
+def net_amounts(tax: Mapping[str, Any]) -> dict[tuple[str, str], int]:
+    """Each line's and shipping part's amount without VAT, keyed ``("line", key)`` and
+    ``("shipping", rate)``: the taxable amount of each rate shared out over what was charged at
+    that rate, in proportion to it, so that a rate's parts add up to its taxable amount."""
+    parts = [
+        (("line", str(line["key"])), int(line["amount"]), line["rate"]) for line in tax["lines"]
+    ]
+    parts += [(("shipping", str(p["rate"])), int(p["amount"]), p["rate"]) for p in tax["shipping"]]
+    nets: dict[tuple[str, str], int] = {}
+    for entry in tax["breakdown"]:
+        taxable = int(entry["taxable"])
+        at_rate = [(key, abs(amount)) for key, amount, rate in parts if rate == entry["rate"]]
+        if not at_rate:
+            continue
+        weights = [weight for _, weight in at_rate]
+        if sum(weights):
+            shares = allocate(abs(taxable), weights)
+        else:  # nothing charged at the rate: its taxable amount (0) on its first part
+            shares = [abs(taxable)] + [0] * (len(at_rate) - 1)
+        sign = -1 if taxable < 0 else 1
+        for (key, _), share in zip(at_rate, shares, strict=True):
+            nets[key] = sign * share
+    return nets

@@ -13,8 +13,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from application.invoices.documents import invoice_document, net_amounts, pdf_key
+from application.invoices.documents import invoice_document, pdf_key
 from domain.invoices.errors import InvoiceNotFoundError
+from domain.invoices.policies import net_amounts
 from domain.shared.personal import ERASED
 from domain.tax.policies import Buyer, Seller, TaxLine, tax_sale
 from tests.unit.adapters.pdf.documents import png
