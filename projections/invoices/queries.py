@@ -166,38 +166,13 @@ def vat_report(
     and the currency (None when nothing was issued)."""
     if issued_to < issued_from:
         raise ValidationError("to", "must not be before from")
-    t = rm.tables(NAME)["vat_lines"]
-    query = (
-        select(
-            t.c.regime,
-            t.c.rate,
-            func.sum(t.c.taxable).label("taxable"),
-            func.sum(t.c.vat).label("vat"),
-            func.count().label("documents"),
-        )
-        .where(t.c.store_id == store_id, t.c.issue_date >= issued_from, t.c.issue_date <= issued_to)
-        .group_by(t.c.regime, t.c.rate)
-    )
-    with rm.engine.connect() as conn:
-        found = [
-            {
-                "regime": r.regime,
-                "rate": r.rate,
-                "taxable": int(r.taxable),
-                "vat": int(r.vat),
-                "documents": int(r.documents),
-            }
-            for r in conn.execute(query)
-        ]
+    found = _figures(rm, store_id, "regime", issued_from, issued_to)
     order = {regime: i for i, regime in enumerate(REGIMES)}
     found.sort(key=lambda r: (order.get(r["regime"], len(order)), _rate_order(r["rate"])))
     return {
         "from": issued_from,
         "to": issued_to,
-        "currency": _currency(rm, store_id),
-        "rows": found,
-        "taxable": sum(r["taxable"] for r in found),
-        "vat": sum(r["vat"] for r in found),
+        **_totals(rm, store_id, found),
     }
 
 
@@ -206,43 +181,64 @@ def oss_report(rm: ReadModels, store_id: UUID, quarter: str) -> dict[str, Any]:
     taxed at destination (the Union OSS scheme) in ``quarter`` (``2026-Q3``), credit notes in
     the quarter they are issued."""
     first, last = quarter_dates(quarter)
-    t = rm.tables(NAME)["vat_lines"]
-    query = (
-        select(
-            t.c.buyer_country,
-            t.c.rate,
-            func.sum(t.c.taxable).label("taxable"),
-            func.sum(t.c.vat).label("vat"),
-            func.count().label("documents"),
-        )
-        .where(
-            t.c.store_id == store_id,
-            t.c.regime == OSS_REGIME,
-            t.c.issue_date >= first,
-            t.c.issue_date <= last,
-        )
-        .group_by(t.c.buyer_country, t.c.rate)
-    )
-    with rm.engine.connect() as conn:
-        found = [
-            {
-                "country": r.buyer_country,
-                "rate": r.rate,
-                "taxable": int(r.taxable),
-                "vat": int(r.vat),
-                "documents": int(r.documents),
-            }
-            for r in conn.execute(query)
-        ]
+    found = [
+        {"country": row.pop("buyer_country"), **row}
+        for row in _figures(rm, store_id, "buyer_country", first, last, regime=OSS_REGIME)
+    ]
     found.sort(key=lambda r: (r["country"], _rate_order(r["rate"])))
     return {
         "quarter": f"{first.year}-Q{(first.month + 2) // 3}",
         "from": first,
         "to": last,
+        **_totals(rm, store_id, found),
+    }
+
+
+def _figures(
+    rm: ReadModels,
+    store_id: UUID,
+    by: str,
+    first: date,
+    last: date,
+    *,
+    regime: str | None = None,
+) -> list[dict[str, Any]]:
+    """The documents' taxable amounts and VAT issued from ``first`` to ``last`` (both
+    included), summed per ``by`` (a column of ``vat_lines``) and rate."""
+    t = rm.tables(NAME)["vat_lines"]
+    column = t.c[by]
+    query = (
+        select(
+            column,
+            t.c.rate,
+            func.sum(t.c.taxable).label("taxable"),
+            func.sum(t.c.vat).label("vat"),
+            func.count().label("documents"),
+        )
+        .where(t.c.store_id == store_id, t.c.issue_date >= first, t.c.issue_date <= last)
+        .group_by(column, t.c.rate)
+    )
+    if regime is not None:
+        query = query.where(t.c.regime == regime)
+    with rm.engine.connect() as conn:
+        return [
+            {
+                by: row[0],
+                "rate": row.rate,
+                "taxable": int(row.taxable),
+                "vat": int(row.vat),
+                "documents": int(row.documents),
+            }
+            for row in conn.execute(query)
+        ]
+
+
+def _totals(rm: ReadModels, store_id: UUID, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
         "currency": _currency(rm, store_id),
-        "rows": found,
-        "taxable": sum(r["taxable"] for r in found),
-        "vat": sum(r["vat"] for r in found),
+        "rows": rows,
+        "taxable": sum(r["taxable"] for r in rows),
+        "vat": sum(r["vat"] for r in rows),
     }
 
 
